@@ -1,0 +1,117 @@
+"""Model base and the commit-once unit of work."""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import random
+import time
+from datetime import UTC, datetime
+from typing import Any, Callable, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+T = TypeVar("T")
+
+# True while a unit of work runs: SQLite then opens its transaction with BEGIN IMMEDIATE.
+_writing: contextvars.ContextVar[bool] = contextvars.ContextVar("pb_writing", default=False)
+
+MAX_ATTEMPTS = 12
+
+
+class Base(DeclarativeBase):
+    """Declarative base for every model."""
+
+
+# Every stored time is timezone-aware UTC: use `mapped_column(UTCDateTime, ...)` for datetimes.
+UTCDateTime = sa.DateTime(timezone=True)
+
+
+def utcnow() -> datetime:
+    """The server's clock, in UTC."""
+    return datetime.now(UTC)
+
+
+class IdMixin:
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Serialization failures, deadlocks and a busy SQLite file are retried."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    code = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "diag", None), "sqlstate", None)
+    if code in {"40001", "40P01", "55P03"}:
+        return True
+    if isinstance(exc, OperationalError):
+        text = str(orig).lower()
+        return "database is locked" in text or "database is busy" in text
+    return False
+
+
+def install_sqlite_hooks(engine: sa.Engine) -> None:
+    """WAL, busy timeout and BEGIN IMMEDIATE for writing transactions on SQLite."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn: sa.Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _writing.get() else "BEGIN")
+
+
+def unit_of_work(fn: Callable[..., T]) -> Callable[..., T]:
+    """Run fn in one transaction and commit once; retry it whole on a retryable database error.
+
+    Services only flush. Domain errors roll back and propagate. Nested calls join the outer unit.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        from pointsbank.extensions import db
+
+        if _writing.get():
+            return fn(*args, **kwargs)
+        session = db.session()
+        if session.in_transaction():
+            # A read (login, lookup) already began a deferred transaction; end it cleanly.
+            session.commit()
+        token = _writing.set(True)
+        try:
+            for attempt in range(1, MAX_ATTEMPTS + 1):
+                try:
+                    result = fn(*args, **kwargs)
+                    session.commit()
+                    return result
+                except Exception as exc:
+                    session.rollback()
+                    if attempt == MAX_ATTEMPTS or not is_retryable(exc):
+                        raise
+                    time.sleep(random.uniform(0.001, 0.01) * attempt)
+            raise AssertionError("unreachable")
+        finally:
+            _writing.reset(token)
+
+    return wrapper
+
+
+def run_in_unit(fn: Callable[[], T]) -> T:
+    """Call fn() inside a unit of work (for services called from CLI or tests)."""
+    return unit_of_work(fn)()

@@ -1,0 +1,143 @@
+"""Users, roles and the community hierarchy (区 → 街道 → 社区 → 网格)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pointsbank.db import IdMixin, TimestampMixin, UTCDateTime, utcnow
+from pointsbank.extensions import db
+
+ROLES = ("resident", "clerk", "coordinator", "admin")
+EXPIRY_POLICIES = ("none", "rolling_12_months", "year_end")
+
+
+class District(IdMixin, db.Model):
+    __tablename__ = "district"
+    name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    streets: Mapped[list["Street"]] = relationship(back_populates="district", order_by="Street.id")
+
+
+class Street(IdMixin, db.Model):
+    __tablename__ = "street"
+    __table_args__ = (sa.UniqueConstraint("district_id", "name"),)
+    district_id: Mapped[int] = mapped_column(sa.ForeignKey("district.id"))
+    name: Mapped[str] = mapped_column(sa.String(80))
+    district: Mapped[District] = relationship(back_populates="streets")
+    communities: Mapped[list["Community"]] = relationship(back_populates="street", order_by="Community.id")
+
+
+class Community(IdMixin, db.Model):
+    __tablename__ = "community"
+    __table_args__ = (sa.UniqueConstraint("street_id", "name"),)
+    street_id: Mapped[int] = mapped_column(sa.ForeignKey("street.id"))
+    name: Mapped[str] = mapped_column(sa.String(80))
+    # Ledger settings: how points expire and when a manual adjustment needs a second coordinator.
+    expiry_policy: Mapped[str] = mapped_column(sa.String(24), default="none")
+    adjustment_threshold: Mapped[int] = mapped_column(default=200)
+    street: Mapped[Street] = relationship(back_populates="communities")
+    grids: Mapped[list["Grid"]] = relationship(back_populates="community", order_by="Grid.id")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.street.district.name} › {self.street.name} › {self.name}"
+
+
+class Grid(IdMixin, db.Model):
+    __tablename__ = "grid"
+    __table_args__ = (sa.UniqueConstraint("community_id", "name"),)
+    community_id: Mapped[int] = mapped_column(sa.ForeignKey("community.id"))
+    name: Mapped[str] = mapped_column(sa.String(80))
+    community: Mapped[Community] = relationship(back_populates="grids")
+
+
+class User(UserMixin, IdMixin, TimestampMixin, db.Model):
+    __tablename__ = "user_account"
+    phone: Mapped[str] = mapped_column(sa.String(11), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(40))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    # The community a resident lives in (None for staff who are not residents).
+    community_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("community.id"), index=True)
+    grid_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("grid.id"))
+    elder_mode: Mapped[bool] = mapped_column(default=False)
+    locale: Mapped[Optional[str]] = mapped_column(sa.String(8))
+    community: Mapped[Optional[Community]] = relationship(foreign_keys=[community_id])
+    grid: Mapped[Optional[Grid]] = relationship()
+    grants: Mapped[list["RoleGrant"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    @property
+    def masked_name(self) -> str:
+        """名字打码：张三丰 → 张*丰, 李四 → 李*."""
+        n = self.name
+        if len(n) <= 1:
+            return n
+        if len(n) == 2:
+            return n[0] + "*"
+        return n[0] + "*" * (len(n) - 2) + n[-1]
+
+    @property
+    def masked_phone(self) -> str:
+        return self.phone[:3] + "****" + self.phone[-4:]
+
+    def has_role(self, role: str) -> bool:
+        if role == "resident":
+            return self.community_id is not None
+        return any(g.role == role for g in self.grants)
+
+    @property
+    def roles(self) -> list[str]:
+        return [r for r in ROLES if self.has_role(r)]
+
+    @property
+    def is_admin(self) -> bool:
+        return self.has_role("admin")
+
+    def coordinated_community_ids(self) -> set[int]:
+        """Communities this user coordinates (admins: none implicitly)."""
+        return {g.community_id for g in self.grants if g.role == "coordinator" and g.community_id}
+
+    def clerk_station_ids(self) -> set[int]:
+        return {g.station_id for g in self.grants if g.role == "clerk" and g.station_id}
+
+
+class RoleGrant(IdMixin, TimestampMixin, db.Model):
+    """A role held for a community (coordinator), a station (clerk) or everywhere (admin)."""
+
+    __tablename__ = "role_grant"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "role", "community_id", "station_id"),
+        sa.CheckConstraint("role in ('clerk','coordinator','admin')", name="ck_role_grant_role"),
+    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(sa.String(16))
+    community_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("community.id"))
+    station_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("station.id"))
+    user: Mapped[User] = relationship(back_populates="grants")
+
+
+class ApiToken(IdMixin, TimestampMixin, db.Model):
+    """A personal API token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(60))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(sa.String(12))
+    last_used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    user: Mapped[User] = relationship()
+
+    def revoke(self) -> None:
+        if self.revoked_at is None:
+            self.revoked_at = utcnow()

@@ -1,0 +1,80 @@
+"""Request hooks: language, time zone, elder mode, security headers, template helpers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, g, request
+from flask_babel import format_datetime, get_locale
+from flask_login import current_user
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+LOCALE_COOKIE = "pb_lang"
+ELDER_COOKIE = "pb_elder"
+CSP = (
+    "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; "
+    "script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; worker-src 'self' blob:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+# The API reference page (Swagger UI) needs an inline script and inline styles.
+DOCS_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self' 'unsafe-inline'; font-src 'self' data:; frame-ancestors 'none'"
+)
+
+
+def select_locale() -> str:
+    """?lang=, then the cookie, then the user's choice, then Chinese."""
+    supported = current_app.config["LANGUAGES"]
+    for candidate in (request.args.get("lang"), request.cookies.get(LOCALE_COOKIE)):
+        if candidate in supported:
+            return candidate
+    if current_user and current_user.is_authenticated and current_user.locale in supported:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return "Asia/Shanghai"
+
+
+def elder_mode() -> bool:
+    """The 长辈版 switch: the cookie wins, then the user's saved choice."""
+    cookie = request.cookies.get(ELDER_COOKIE)
+    if cookie in ("1", "0"):
+        return cookie == "1"
+    return bool(current_user and current_user.is_authenticated and current_user.elder_mode)
+
+
+def local_time(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    """A stored UTC time shown in Asia/Shanghai."""
+    if value is None:
+        return ""
+    return format_datetime(value, fmt)
+
+
+def register(app: Flask) -> None:
+    @app.after_request
+    def _security_headers(response):
+        docs = request.path.startswith("/api/v1/docs")
+        response.headers.setdefault("Content-Security-Policy", DOCS_CSP if docs else CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(self), microphone=()")
+        return response
+
+    @app.context_processor
+    def _template_globals():
+        return {
+            "elder_mode": elder_mode(),
+            "current_locale": str(get_locale()),
+            "languages": app.config["LANGUAGES"],
+        }
+
+    from pointsbank.web.nav import home_links
+
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.globals["home_links"] = home_links
+    app.jinja_env.globals["g"] = g

@@ -1,0 +1,24 @@
+"""On PostgreSQL too, `flask db upgrade` builds exactly the models' schema."""
+
+import uuid
+
+import sqlalchemy as sa
+
+from tests.conftest import PG_URL, make_test_app
+from tests.web.test_migrations import _diff
+
+
+def test_postgres_migrations_match_models(pg_database, tmp_path):
+    # A database of its own: the shared one is built by create_all.
+    name = f"pb_mig_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(sa.make_url(PG_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        url = sa.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+        assert _diff(make_test_app(url, tmp_path)) == []
+    finally:
+
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
