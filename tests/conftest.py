@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from pointsbank import create_app
 from pointsbank.extensions import db
 
+pytest_plugins = [f"tests.factories.{name}" for name in ("ledger", "rules", "activities", "reports", "stations")]
+
 PG_URL = os.environ.get("PB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("CI") == "true" or os.environ.get("PB_REQUIRE_POSTGRES") == "1"
 TEST_CONFIG = {
