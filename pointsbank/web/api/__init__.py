@@ -1,4 +1,4 @@
-"""JSON API blueprints under /api/v1, one module per feature."""
+"""JSON API blueprints, one module per feature (`blp`, plus any `extra_blps`)."""
 
 from importlib import import_module
 
@@ -6,4 +6,9 @@ MODULES = ("people", "ledger", "rules", "activities", "reports", "stations", "in
 
 
 def API_BLUEPRINTS() -> list:  # noqa: N802
-    return [import_module(f"{__name__}.{name}").blp for name in MODULES]
+    blueprints = []
+    for name in MODULES:
+        module = import_module(f"{__name__}.{name}")
+        blueprints.append(module.blp)
+        blueprints.extend(getattr(module, "extra_blps", ()))
+    return blueprints
