@@ -82,7 +82,10 @@ def _translation_dirs() -> list[Path]:
 
 def _register_blueprints(app: Flask) -> None:
     from pointsbank.web.api import API_BLUEPRINTS
+    from pointsbank.web.hooks import IdConverter
     from pointsbank.web.pages import PAGE_BLUEPRINTS
+
+    app.url_map.converters["int"] = IdConverter  # ids beyond the database integer range are 404, not 500
 
     for bp in PAGE_BLUEPRINTS():
         app.register_blueprint(bp)

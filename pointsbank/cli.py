@@ -33,7 +33,7 @@ def seed_demo() -> None:
     from pointsbank.seed import DEMO_PASSWORD, seed_all
 
     logins = run_in_unit(seed_all)
-    click.echo("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for role, phone, name in logins:
         click.echo(f"  {role:<12} {phone}  {name}")
 

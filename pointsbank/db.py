@@ -25,8 +25,25 @@ class Base(DeclarativeBase):
     """Declarative base for every model."""
 
 
+class UTCDateTimeType(sa.types.TypeDecorator):
+    """DateTime(timezone=True) that stores UTC and always loads tz-aware UTC (SQLite keeps no offset)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 # Every stored time is timezone-aware UTC: use `mapped_column(UTCDateTime, ...)` for datetimes.
-UTCDateTime = sa.DateTime(timezone=True)
+UTCDateTime = UTCDateTimeType()
 
 
 def utcnow() -> datetime:

@@ -26,7 +26,8 @@ def sources(feature: str) -> list[Path]:
     if feature == "core":
         shared = [p for p in PKG.glob("*.py")] + [PKG / "web" / "hooks.py", PKG / "web" / "nav.py"]
         shared += [PKG / "web" / "pages" / "home.py", PKG / "web" / "api" / "base.py"]
-        return shared + [ROOT / "templates" / "base.html", ROOT / "templates" / "home", ROOT / "templates" / "errors"]
+        return shared + [ROOT / "templates" / "base.html", ROOT / "templates" / "home", ROOT / "templates" / "errors",
+                         ROOT / "templates" / "admin"]
     paths = [PKG / feature, PKG / "web" / "pages" / f"{feature}.py", PKG / "web" / "api" / f"{feature}.py",
              ROOT / "templates" / feature]
     return [p for p in paths if p.exists()]

@@ -2,10 +2,47 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from flask_wtf.file import FileField, FileRequired
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
 
 
 class LoginForm(FlaskForm):
     phone = StringField(_l("Mobile number"), validators=[DataRequired(), Length(max=20)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=128)])
+    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=128)])
+    confirm = PasswordField(
+        _l("New password again"), validators=[DataRequired(), EqualTo("new", message=_l("The two passwords differ."))]
+    )
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("What is it for?"), validators=[DataRequired(), Length(max=60)])
+
+
+class ResidentForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=40)])
+    phone = StringField(_l("Mobile number"), validators=[DataRequired(), Length(max=20)])
+    grid_id = SelectField(_l("Grid"), coerce=int, validate_choice=True)
+
+
+class ImportForm(FlaskForm):
+    sheet = FileField(_l("Sheet (CSV or XLSX)"), validators=[FileRequired()])
+
+
+class PlaceForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+
+
+class GrantForm(FlaskForm):
+    phone = StringField(_l("Mobile number"), validators=[DataRequired(), Length(max=20)])
+    role = SelectField(
+        _l("Role"),
+        choices=[("coordinator", _l("Coordinator")), ("clerk", _l("Station clerk")), ("admin", _l("Admin"))],
+    )
+    community_id = SelectField(_l("Community (for a coordinator)"), coerce=int, validate_choice=False)
+    station_id = SelectField(_l("Station (for a clerk)"), coerce=int, validate_choice=False)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -19,7 +18,7 @@ EXPIRY_POLICIES = ("none", "rolling_12_months", "year_end")
 class District(IdMixin, db.Model):
     __tablename__ = "district"
     name: Mapped[str] = mapped_column(sa.String(80), unique=True)
-    streets: Mapped[list["Street"]] = relationship(back_populates="district", order_by="Street.id")
+    streets: Mapped[list[Street]] = relationship(back_populates="district", order_by="Street.id")
 
 
 class Street(IdMixin, db.Model):
@@ -28,7 +27,7 @@ class Street(IdMixin, db.Model):
     district_id: Mapped[int] = mapped_column(sa.ForeignKey("district.id"))
     name: Mapped[str] = mapped_column(sa.String(80))
     district: Mapped[District] = relationship(back_populates="streets")
-    communities: Mapped[list["Community"]] = relationship(back_populates="street", order_by="Community.id")
+    communities: Mapped[list[Community]] = relationship(back_populates="street", order_by="Community.id")
 
 
 class Community(IdMixin, db.Model):
@@ -40,7 +39,7 @@ class Community(IdMixin, db.Model):
     expiry_policy: Mapped[str] = mapped_column(sa.String(24), default="none")
     adjustment_threshold: Mapped[int] = mapped_column(default=200)
     street: Mapped[Street] = relationship(back_populates="communities")
-    grids: Mapped[list["Grid"]] = relationship(back_populates="community", order_by="Grid.id")
+    grids: Mapped[list[Grid]] = relationship(back_populates="community", order_by="Grid.id")
 
     @property
     def full_name(self) -> str:
@@ -62,13 +61,15 @@ class User(UserMixin, IdMixin, TimestampMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
     # The community a resident lives in (None for staff who are not residents).
-    community_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("community.id"), index=True)
-    grid_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("grid.id"))
+    community_id: Mapped[int | None] = mapped_column(sa.ForeignKey("community.id"), index=True)
+    grid_id: Mapped[int | None] = mapped_column(sa.ForeignKey("grid.id"))
     elder_mode: Mapped[bool] = mapped_column(default=False)
-    locale: Mapped[Optional[str]] = mapped_column(sa.String(8))
-    community: Mapped[Optional[Community]] = relationship(foreign_keys=[community_id])
-    grid: Mapped[Optional[Grid]] = relationship()
-    grants: Mapped[list["RoleGrant"]] = relationship(
+    # Set for a temporary password handed out by a coordinator; the first login asks for a new one.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
+    community: Mapped[Community | None] = relationship(foreign_keys=[community_id])
+    grid: Mapped[Grid | None] = relationship()
+    grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
 
@@ -108,6 +109,7 @@ class User(UserMixin, IdMixin, TimestampMixin, db.Model):
         return {g.community_id for g in self.grants if g.role == "coordinator" and g.community_id}
 
     def clerk_station_ids(self) -> set[int]:
+        """Stations this user works at as a clerk."""
         return {g.station_id for g in self.grants if g.role == "clerk" and g.station_id}
 
 
@@ -121,8 +123,8 @@ class RoleGrant(IdMixin, TimestampMixin, db.Model):
     )
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(sa.String(16))
-    community_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("community.id"))
-    station_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("station.id"))
+    community_id: Mapped[int | None] = mapped_column(sa.ForeignKey("community.id"))
+    station_id: Mapped[int | None] = mapped_column(sa.ForeignKey("station.id"))
     user: Mapped[User] = relationship(back_populates="grants")
 
 
@@ -134,8 +136,8 @@ class ApiToken(IdMixin, TimestampMixin, db.Model):
     name: Mapped[str] = mapped_column(sa.String(60))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     prefix: Mapped[str] = mapped_column(sa.String(12))
-    last_used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     user: Mapped[User] = relationship()
 
     def revoke(self) -> None:

@@ -37,3 +37,113 @@ class TokenSchema(ma.Schema):
 
 class NewTokenSchema(TokenSchema):
     token = ma.fields.String(dump_only=True, metadata={"description": "Shown once; store it safely."})
+
+
+class PageArgsSchema(ma.Schema):
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=100000))
+    per_page = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
+
+
+class GridSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    name = ma.fields.String()
+
+
+class CommunityTreeSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    name = ma.fields.String()
+    full_name = ma.fields.String()
+    grids = ma.fields.List(ma.fields.Nested(GridSchema))
+
+
+class StreetTreeSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    name = ma.fields.String()
+    communities = ma.fields.List(ma.fields.Nested(CommunityTreeSchema))
+
+
+class DistrictTreeSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    name = ma.fields.String()
+    streets = ma.fields.List(ma.fields.Nested(StreetTreeSchema))
+
+
+class PlaceSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    name = ma.fields.String()
+
+
+class NameSchema(ma.Schema):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=80))
+
+
+class NewPlaceSchema(NameSchema):
+    parent_id = ma.fields.Integer(
+        load_default=None, allow_none=True, validate=ma.validate.Range(min=1, max=2**31 - 1),
+        metadata={"description": "district for a street, street for a community, community for a grid"},
+    )
+
+
+class GrantUserSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    phone = ma.fields.String()
+
+
+class GrantSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    user = ma.fields.Nested(GrantUserSchema, dump_only=True)
+    role = ma.fields.String(dump_only=True)
+    community_id = ma.fields.Integer(dump_only=True, allow_none=True)
+    station_id = ma.fields.Integer(dump_only=True, allow_none=True)
+    created_at = ma.fields.DateTime(dump_only=True)
+
+
+class NewGrantSchema(ma.Schema):
+    phone = ma.fields.String(required=True, validate=ma.validate.Length(max=20))
+    role = ma.fields.String(required=True, validate=ma.validate.OneOf(["coordinator", "clerk", "admin"]))
+    community_id = ma.fields.Integer(load_default=None, allow_none=True, validate=ma.validate.Range(min=1, max=2**31 - 1))
+    station_id = ma.fields.Integer(load_default=None, allow_none=True, validate=ma.validate.Range(min=1, max=2**31 - 1))
+
+
+class GrantPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(GrantSchema))
+    total = ma.fields.Integer()
+
+
+class ResidentSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    name = ma.fields.String()
+    phone = ma.fields.String()
+    grid = ma.fields.Nested(GridSchema, allow_none=True)
+    created_at = ma.fields.DateTime()
+
+
+class ResidentPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(ResidentSchema))
+    total = ma.fields.Integer()
+
+
+class NewResidentSchema(ma.Schema):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=40))
+    phone = ma.fields.String(required=True, validate=ma.validate.Length(max=20))
+    grid_id = ma.fields.Integer(load_default=None, allow_none=True, validate=ma.validate.Range(min=1, max=2**31 - 1))
+
+
+class RegisteredResidentSchema(ma.Schema):
+    resident = ma.fields.Nested(ResidentSchema)
+    temporary_password = ma.fields.String(metadata={"description": "Shown once; the resident changes it at first login."})
+
+
+class ImportFileSchema(ma.Schema):
+    sheet = ma.fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class ImportResultSchema(ma.Schema):
+    created = ma.fields.Integer()
+    residents = ma.fields.List(ma.fields.Nested(RegisteredResidentSchema))
+
+
+class CommunityPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(CommunityTreeSchema))
+    total = ma.fields.Integer()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
-from pointsbank.errors import Conflict, Invalid
+from pointsbank.errors import Conflict, Invalid, NotFound, Refused
 from pointsbank.extensions import db
-from pointsbank.people.auth import check_password_rules, hash_password, normalize_phone
+from pointsbank.people.auth import check_password_rules, hash_password, normalize_phone, verify_password
 from pointsbank.people.models import Community, District, Grid, RoleGrant, Street, User
 
 
@@ -78,3 +81,218 @@ def get_or_create_community(district: str, street: str, community: str, grids: l
             db.session.add(Grid(community=c, name=name))
     db.session.flush()
     return c
+
+
+# --- scope -------------------------------------------------------------------------------------------------
+
+
+def community_in_scope(user: User, community_id: int) -> Community:
+    """The community if the user coordinates it (or is an admin); otherwise NotFound."""
+    community = db.session.get(Community, community_id)
+    if community is None or not (user.is_admin or community.id in user.coordinated_community_ids()):
+        raise NotFound()
+    return community
+
+
+def require_admin(user: User) -> None:
+    """Only admins manage the hierarchy and roles; others get 404 (nothing to see here)."""
+    if not user.is_admin:
+        raise NotFound()
+
+
+# --- hierarchy (admins) ------------------------------------------------------------------------------------
+
+HIERARCHY = {"district": District, "street": Street, "community": Community, "grid": Grid}
+PARENT = {"street": ("district_id", District), "community": ("street_id", Street), "grid": ("community_id", Community)}
+CHILDREN = {"district": "streets", "street": "communities", "community": "grids"}
+
+
+def _clean_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name or len(name) > 80:
+        raise Invalid("invalid_name", _l("Enter a name of 1 to 80 characters."))
+    return name
+
+
+def _sibling_exists(kind: str, name: str, parent_id: int | None, exclude_id: int | None = None) -> bool:
+    model = HIERARCHY[kind]
+    query = sa.select(model.id).where(model.name == name)
+    if kind in PARENT:
+        query = query.where(getattr(model, PARENT[kind][0]) == parent_id)
+    if exclude_id is not None:
+        query = query.where(model.id != exclude_id)
+    return db.session.scalar(query) is not None
+
+
+def add_place(kind: str, name: str, parent_id: int | None = None):
+    """Add a district, street, community or grid under its parent; names are unique among siblings."""
+    if kind not in HIERARCHY:
+        raise NotFound()
+    name = _clean_name(name)
+    fields: dict = {"name": name}
+    if kind in PARENT:
+        column, parent_model = PARENT[kind]
+        if parent_id is None or db.session.get(parent_model, parent_id) is None:
+            raise NotFound("parent_not_found", _l("The place above it does not exist."))
+        fields[column] = parent_id
+    if _sibling_exists(kind, name, parent_id):
+        raise Conflict("duplicate_name", _l("This name is already used here."))
+    place = HIERARCHY[kind](**fields)
+    db.session.add(place)
+    db.session.flush()
+    return place
+
+
+def get_place(kind: str, place_id: int):
+    """A place of the hierarchy by kind and id, or NotFound."""
+    model = HIERARCHY.get(kind)
+    place = db.session.get(model, place_id) if model is not None else None
+    if place is None:
+        raise NotFound()
+    return place
+
+
+def rename_place(kind: str, place_id: int, name: str):
+    """Rename a place; the new name must be free among its siblings."""
+    place = get_place(kind, place_id)
+    name = _clean_name(name)
+    parent_id = getattr(place, PARENT[kind][0]) if kind in PARENT else None
+    if _sibling_exists(kind, name, parent_id, exclude_id=place.id):
+        raise Conflict("duplicate_name", _l("This name is already used here."))
+    place.name = name
+    db.session.flush()
+    return place
+
+
+def delete_place(kind: str, place_id: int) -> None:
+    """Delete an empty place; one with places, people or stations under it is refused."""
+    place = get_place(kind, place_id)
+    in_use = bool(getattr(place, CHILDREN[kind])) if kind in CHILDREN else False
+    if kind == "community":
+        from pointsbank.stations.models import Station
+
+        in_use = in_use or db.session.scalar(sa.select(sa.func.count()).where(User.community_id == place.id)) > 0
+        in_use = in_use or db.session.scalar(sa.select(sa.func.count()).where(Station.community_id == place.id)) > 0
+        in_use = in_use or db.session.scalar(
+            sa.select(sa.func.count()).where(RoleGrant.community_id == place.id)) > 0
+    if kind == "grid":
+        in_use = db.session.scalar(sa.select(sa.func.count()).where(User.grid_id == place.id)) > 0
+    if in_use:
+        raise Refused("place_in_use", _l("It still has places, people or stations; it cannot be deleted."))
+    db.session.delete(place)
+    db.session.flush()
+
+
+def hierarchy_tree() -> list[District]:
+    """Every district with its streets, communities and grids loaded in a few queries."""
+    return list(db.session.scalars(
+        sa.select(District).order_by(District.id).options(
+            selectinload(District.streets).selectinload(Street.communities).selectinload(Community.grids)
+        )
+    ))
+
+
+# --- roles (admins) ----------------------------------------------------------------------------------------
+
+
+def find_user_by_phone(phone: str) -> User:
+    """The user with this mobile number, or NotFound."""
+    user = db.session.scalar(sa.select(User).where(User.phone == normalize_phone(phone)))
+    if user is None:
+        raise NotFound("user_not_found", _l("No user has this mobile number."))
+    return user
+
+
+def grant_role_by_ids(user: User, role: str, community_id: int | None, station_id: int | None) -> RoleGrant:
+    """Grant a role to a user, checking the community or station exists and fits the role."""
+    from pointsbank.stations.models import Station
+
+    community = None
+    if role == "coordinator":
+        community = db.session.get(Community, community_id) if community_id else None
+        if community is None:
+            raise Invalid("scope_required", _l("A coordinator needs a community."))
+        station_id = None
+    elif role == "clerk":
+        if not station_id or db.session.get(Station, station_id) is None:
+            raise Invalid("scope_required", _l("A clerk needs a station."))
+    else:
+        station_id = None
+    return grant_role(user, role, community=community, station_id=station_id)
+
+
+def revoke_grant(grant_id: int, acting: User) -> None:
+    """Take a role back; an admin cannot take away their own admin role (someone must stay admin)."""
+    grant = db.session.get(RoleGrant, grant_id)
+    if grant is None:
+        raise NotFound()
+    if grant.role == "admin" and grant.user_id == acting.id:
+        raise Refused("last_admin", _l("You cannot take away your own admin role."))
+    grant.user.grants.remove(grant)
+    db.session.delete(grant)
+    db.session.flush()
+
+
+def list_grants(page: int = 1, per_page: int = 50) -> tuple[list[RoleGrant], int]:
+    """All role grants, newest first (stable: by id), with the user loaded."""
+    total = db.session.scalar(sa.select(sa.func.count(RoleGrant.id)))
+    rows = db.session.scalars(
+        sa.select(RoleGrant).options(selectinload(RoleGrant.user)).order_by(RoleGrant.id.desc())
+        .offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    return list(rows), total
+
+
+# --- residents (coordinators) ------------------------------------------------------------------------------
+
+# No 0/o, 1/l/i: a temporary password is read aloud or copied from paper by older residents.
+_TEMP_LETTERS = "abcdefghjkmnpqrstuvwxyz"
+_TEMP_DIGITS = "23456789"
+
+
+def temporary_password() -> str:
+    """Four letters and four digits, easy to read from a slip of paper (e.g. kmpt4829)."""
+    return "".join(secrets.choice(_TEMP_LETTERS) for _ in range(4)) + "".join(
+        secrets.choice(_TEMP_DIGITS) for _ in range(4)
+    )
+
+
+def _grid_in(community: Community, grid_id: int | None) -> Grid | None:
+    if grid_id is None:
+        return None
+    grid = db.session.get(Grid, grid_id)
+    if grid is None or grid.community_id != community.id:
+        raise Invalid("invalid_grid", _l("The grid is not in this community."))
+    return grid
+
+
+def register_resident(community: Community, name: str, phone: str, grid_id: int | None = None) -> tuple[User, str]:
+    """Register a resident with a temporary password (returned once); they choose their own at first login."""
+    grid = _grid_in(community, grid_id)
+    password = temporary_password()
+    user = create_user(phone, name, password, community=community, grid=grid, check_password=False)
+    user.must_change_password = True
+    db.session.flush()
+    return user, password
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Change a user's password after checking the current one and the password rules."""
+    if not verify_password(user, current):
+        raise Invalid("wrong_password", _l("The current password is wrong."))
+    if new == current:
+        raise Invalid("weak_password", _l("Choose a password different from the current one."))
+    check_password_rules(new)
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    db.session.flush()
+
+
+def list_residents(community: Community, page: int = 1, per_page: int = 50) -> tuple[list[User], int]:
+    """Residents of a community by name order (stable: then id), with their grid."""
+    base = sa.select(User).where(User.community_id == community.id)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
+    rows = db.session.scalars(
+        base.options(selectinload(User.grid)).order_by(User.id).offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    return list(rows), total

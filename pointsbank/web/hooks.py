@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+REQUEST_STATE = ("_login_user", "pb_token_auth", "_flask_babel")
 LOCALE_COOKIE = "pb_lang"
 ELDER_COOKIE = "pb_elder"
 CSP = (
@@ -24,9 +26,20 @@ DOCS_CSP = (
 )
 
 
+class IdConverter(IntegerConverter):
+    """`<int:...>` in URLs: 1 to 2**31-1, the range of an id column; anything else is a plain 404."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("min", 0)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def select_locale() -> str:
     """?lang=, then the cookie, then the user's choice, then Chinese."""
     supported = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI and services called outside a request
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     for candidate in (request.args.get("lang"), request.cookies.get(LOCALE_COOKIE)):
         if candidate in supported:
             return candidate
@@ -41,6 +54,8 @@ def select_timezone() -> str:
 
 def elder_mode() -> bool:
     """The 长辈版 switch: the cookie wins, then the user's saved choice."""
+    if not has_request_context():
+        return False
     cookie = request.cookies.get(ELDER_COOKIE)
     if cookie in ("1", "0"):
         return cookie == "1"
@@ -55,6 +70,14 @@ def local_time(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
 
 
 def register(app: Flask) -> None:
+    @app.before_request
+    @app.teardown_request
+    def _forget_request_state(_exc: BaseException | None = None) -> None:
+        # A request reuses an app context that is already pushed (CLI, tests), and with it `g`:
+        # never let the user, token or language of an earlier request answer for this one.
+        for name in REQUEST_STATE:
+            g.pop(name, None)
+
     @app.after_request
     def _security_headers(response):
         docs = request.path.startswith("/api/v1/docs")

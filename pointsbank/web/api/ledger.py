@@ -1,5 +1,177 @@
-"""API: ledger."""
+"""API: accounts, statements, donations, fund awards and manual adjustments."""
 
-from pointsbank.web.api.base import ApiBlueprint
+from __future__ import annotations
 
-blp = ApiBlueprint("api_ledger", __name__, url_prefix="/api/v1", description="ledger")
+from typing import Any
+
+from flask import request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from pointsbank.db import unit_of_work
+from pointsbank.errors import Invalid, NotFound
+from pointsbank.extensions import db
+from pointsbank.ledger import expiry
+from pointsbank.ledger import schemas as s
+from pointsbank.ledger import service as ledger
+from pointsbank.ledger.models import Account
+from pointsbank.web.api.base import SECURITY, ApiBlueprint, ErrorSchema, api_auth
+
+blp = ApiBlueprint("api_ledger", __name__, url_prefix="/api/v1",
+                   description="Ledger: accounts, statements, donations, fund awards, adjustments")
+
+IDEMPOTENCY = {"in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string", "maxLength": 120},
+               "description": "Repeat a write safely: the same key returns the first result."}
+
+
+def account_summary(account: Account | None) -> dict[str, Any]:
+    """Balance, points on hold and points expiring soon for one account."""
+    from pointsbank.people.models import User
+
+    bal = ledger.balance(account)
+    soon = expiry.expiring_soon(account)
+    owner = db.session.get(User, account.owner_user_id) if account is not None and account.owner_user_id else None
+    return {
+        "id": account.id if account else None,
+        "kind": account.kind if account else "resident",
+        "owner_user_id": account.owner_user_id if account else current_user.id,
+        "owner_name": owner.name if owner else None,
+        "community_id": account.community_id if account else current_user.community_id,
+        "station_id": account.station_id if account else None,
+        "balance": bal.balance, "on_hold": bal.on_hold, "available": bal.available,
+        "expiring_points": soon.points, "expiring_on": soon.date,
+    }
+
+
+def idempotency_key(endpoint: str) -> str:
+    """The client's Idempotency-Key scoped by endpoint and user, or a fresh one."""
+    import uuid
+
+    header = (request.headers.get("Idempotency-Key") or "").strip()
+    if len(header) > 120:
+        raise Invalid("invalid_idempotency_key", _l("The Idempotency-Key header is too long."))
+    return f"api:{endpoint}:{current_user.id}:{header or uuid.uuid4().hex}"
+
+
+@blp.get("/accounts/me")
+@blp.response(200, s.AccountSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+@blp.doc(security=SECURITY)
+@api_auth
+def my_account():
+    """My points: balance, on hold, available, and the points that expire next."""
+    if not current_user.has_role("resident"):
+        raise NotFound("not_a_resident", _l("You have no points account."))
+    return account_summary(ledger.find_resident_account(current_user))
+
+
+@blp.get("/accounts/<int:account_id>")
+@blp.response(200, s.AccountSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+@blp.doc(security=SECURITY)
+@api_auth
+def get_account(account_id: int):
+    """One account (yours, or any in the communities you coordinate)."""
+    return account_summary(ledger.account_in_scope(current_user, account_id))
+
+
+@blp.get("/accounts/<int:account_id>/entries")
+@blp.arguments(s.LedgerPageArgsSchema, location="query")
+@blp.response(200, s.StatementSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+@blp.doc(security=SECURITY)
+@api_auth
+def account_entries(args, account_id: int):
+    """The statement: entries newest first, each with the balance after it and a plain reason."""
+    account = ledger.account_in_scope(current_user, account_id)
+    lines, total = ledger.statement(account, page=args["page"], per_page=args["per_page"])
+    return {"items": lines, "total": total, "page": args["page"], "per_page": args["per_page"]}
+
+
+@blp.post("/donations")
+@blp.arguments(s.DonationArgsSchema)
+@blp.response(201, s.TransferSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+@blp.alt_response(409, schema=ErrorSchema)
+@blp.alt_response(422, schema=ErrorSchema)
+@blp.doc(security=SECURITY, parameters=[IDEMPOTENCY])
+@api_auth
+@unit_of_work
+def donate(args):
+    """Give points to the community fund (爱心基金)."""
+    if not current_user.has_role("resident"):
+        raise NotFound("not_a_resident", _l("You have no points account."))
+    return ledger.donate(current_user, args["points"], key=idempotency_key("donation"))
+
+
+@blp.post("/fund-awards")
+@blp.arguments(s.FundAwardArgsSchema)
+@blp.response(201, s.TransferSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+@blp.alt_response(409, schema=ErrorSchema)
+@blp.alt_response(422, schema=ErrorSchema)
+@blp.doc(security=SECURITY, parameters=[IDEMPOTENCY])
+@api_auth
+@unit_of_work
+def fund_award(args):
+    """Coordinators: award points from the community fund to a resident's account."""
+    account = ledger.account_in_scope(current_user, args["account_id"])
+    if account.kind != "resident":
+        raise NotFound()
+    return ledger.fund_award(account, args["points"], key=idempotency_key("fund-award"), actor=current_user,
+                             memo=args["memo"])
+
+
+@blp.get("/adjustments")
+@blp.arguments(s.AdjustmentQuerySchema, location="query")
+@blp.response(200, s.AdjustmentListSchema)
+@blp.doc(security=SECURITY)
+@api_auth
+def list_adjustments(args):
+    """Coordinators: manual adjustments in your communities, newest first (filter by status)."""
+    items, total = ledger.adjustments_for(current_user, status=args["status"], page=args["page"],
+                                          per_page=args["per_page"])
+    return {"items": items, "total": total, "page": args["page"], "per_page": args["per_page"]}
+
+
+@blp.post("/adjustments")
+@blp.arguments(s.AdjustmentArgsSchema)
+@blp.response(201, s.AdjustmentSchema)
+@blp.alt_response(400, schema=ErrorSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+@blp.alt_response(409, schema=ErrorSchema)
+@blp.alt_response(422, schema=ErrorSchema)
+@blp.doc(security=SECURITY, parameters=[IDEMPOTENCY])
+@api_auth
+@unit_of_work
+def create_adjustment(args):
+    """Coordinators: correct a resident's points with a reason; above the threshold it waits for a second coordinator."""
+    account = ledger.account_in_scope(current_user, args["account_id"])
+    return ledger.request_adjustment(account, args["amount"], reason=args["reason"], requested_by=current_user,
+                                     key=idempotency_key("adjustment"))
+
+
+@blp.post("/adjustments/<int:adjustment_id>/approve")
+@blp.response(200, s.AdjustmentSchema)
+@blp.alt_response(403, schema=ErrorSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+@blp.alt_response(409, schema=ErrorSchema)
+@blp.alt_response(422, schema=ErrorSchema)
+@blp.doc(security=SECURITY)
+@api_auth
+@unit_of_work
+def approve_adjustment(adjustment_id: int):
+    """A second coordinator approves a pending adjustment; it posts at once."""
+    return ledger.approve_adjustment(ledger.adjustment_in_scope(current_user, adjustment_id), current_user)
+
+
+@blp.post("/adjustments/<int:adjustment_id>/reject")
+@blp.response(200, s.AdjustmentSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+@blp.alt_response(409, schema=ErrorSchema)
+@blp.doc(security=SECURITY)
+@api_auth
+@unit_of_work
+def reject_adjustment(adjustment_id: int):
+    """A coordinator rejects a pending adjustment; nothing moves."""
+    return ledger.reject_adjustment(ledger.adjustment_in_scope(current_user, adjustment_id), current_user)

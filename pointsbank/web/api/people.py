@@ -4,14 +4,35 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from pointsbank.db import unit_of_work, utcnow
-from pointsbank.errors import NotFound
+from pointsbank.errors import Invalid, NotFound
 from pointsbank.extensions import db
+from pointsbank.people import service
 from pointsbank.people.auth import create_token
-from pointsbank.people.models import ApiToken
-from pointsbank.people.schemas import MeSchema, NewTokenSchema, TokenSchema
-from pointsbank.web.api.base import SECURITY, ApiBlueprint, api_auth
+from pointsbank.people.importing import import_residents, parse_sheet
+from pointsbank.people.models import ApiToken, Community, Street
+from pointsbank.people.schemas import (
+    CommunityPageSchema,
+    DistrictTreeSchema,
+    GrantPageSchema,
+    GrantSchema,
+    ImportFileSchema,
+    ImportResultSchema,
+    MeSchema,
+    NameSchema,
+    NewGrantSchema,
+    NewPlaceSchema,
+    NewResidentSchema,
+    NewTokenSchema,
+    PageArgsSchema,
+    PlaceSchema,
+    RegisteredResidentSchema,
+    ResidentPageSchema,
+    TokenSchema,
+)
+from pointsbank.web.api.base import SECURITY, ApiBlueprint, ErrorSchema, api_auth
 
 blp = ApiBlueprint("api_people", __name__, url_prefix="/api/v1", description="People: me and API tokens")
 
@@ -61,3 +82,178 @@ def revoke_token(token_id: int):
         raise NotFound()
     if token.revoked_at is None:
         token.revoked_at = utcnow()
+
+
+# --- the hierarchy -----------------------------------------------------------------------------------------
+
+PLACE_KINDS = (("district", "districts"), ("street", "streets"), ("community", "communities"), ("grid", "grids"))
+NOT_FOUND = {"schema": ErrorSchema, "description": "Missing or outside your scope"}
+INVALID = {"schema": ErrorSchema, "description": "Malformed input"}
+
+
+@blp.get("/districts")
+@blp.response(200, DistrictTreeSchema(many=True))
+@blp.alt_response(404, **NOT_FOUND)
+@blp.doc(security=SECURITY)
+@api_auth
+def list_districts():
+    """The whole hierarchy 区 › 街道 › 社区 › 网格 (admins)."""
+    service.require_admin(current_user)
+    return service.hierarchy_tree()
+
+
+def _place_endpoints(kind: str, plural: str) -> None:
+    @blp.route(f"/{plural}", methods=["POST"], endpoint=f"add_{kind}")
+    @blp.arguments(NewPlaceSchema)
+    @blp.response(201, PlaceSchema)
+    @blp.alt_response(400, **INVALID)
+    @blp.alt_response(404, **NOT_FOUND)
+    @blp.alt_response(409, schema=ErrorSchema, description="The name is already used here")
+    @blp.doc(security=SECURITY, summary=f"Add a {kind} (admins)")
+    @api_auth
+    @unit_of_work
+    def add(data):
+        service.require_admin(current_user)
+        return service.add_place(kind, data["name"], data.get("parent_id"))
+
+    @blp.route(f"/{plural}/<int:place_id>", methods=["PATCH"], endpoint=f"rename_{kind}")
+    @blp.arguments(NameSchema)
+    @blp.response(200, PlaceSchema)
+    @blp.alt_response(400, **INVALID)
+    @blp.alt_response(404, **NOT_FOUND)
+    @blp.alt_response(409, schema=ErrorSchema, description="The name is already used here")
+    @blp.doc(security=SECURITY, summary=f"Rename a {kind} (admins)")
+    @api_auth
+    @unit_of_work
+    def rename(data, place_id: int):
+        service.require_admin(current_user)
+        return service.rename_place(kind, place_id, data["name"])
+
+    @blp.route(f"/{plural}/<int:place_id>", methods=["DELETE"], endpoint=f"delete_{kind}")
+    @blp.response(204)
+    @blp.alt_response(404, **NOT_FOUND)
+    @blp.alt_response(422, schema=ErrorSchema, description="Not empty")
+    @blp.doc(security=SECURITY, summary=f"Delete an empty {kind} (admins)")
+    @api_auth
+    @unit_of_work
+    def delete(place_id: int):
+        service.require_admin(current_user)
+        service.delete_place(kind, place_id)
+
+
+for _kind, _plural in PLACE_KINDS:
+    _place_endpoints(_kind, _plural)
+
+
+@blp.get("/communities")
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, CommunityPageSchema)
+@blp.doc(security=SECURITY)
+@api_auth
+def list_communities(args):
+    """Communities in my scope: all for admins, coordinated ones, my own as a resident."""
+    query = sa.select(Community).order_by(Community.id)
+    if not current_user.is_admin:
+        ids = current_user.coordinated_community_ids() | ({current_user.community_id} if current_user.community_id else set())
+        query = query.where(Community.id.in_(ids))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    items = db.session.scalars(
+        query.options(selectinload(Community.grids), selectinload(Community.street).selectinload(Street.district))
+        .offset((args["page"] - 1) * args["per_page"]).limit(args["per_page"])
+    ).all()
+    return {"items": items, "total": total}
+
+
+# --- roles ---------------------------------------------------------------------------------------------------
+
+
+@blp.get("/role-grants")
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, GrantPageSchema)
+@blp.alt_response(404, **NOT_FOUND)
+@blp.doc(security=SECURITY)
+@api_auth
+def list_role_grants(args):
+    """Every role grant, newest first (admins)."""
+    service.require_admin(current_user)
+    items, total = service.list_grants(args["page"], args["per_page"])
+    return {"items": items, "total": total}
+
+
+@blp.post("/role-grants")
+@blp.arguments(NewGrantSchema)
+@blp.response(201, GrantSchema)
+@blp.alt_response(400, **INVALID)
+@blp.alt_response(404, **NOT_FOUND)
+@blp.doc(security=SECURITY)
+@api_auth
+@unit_of_work
+def grant(data):
+    """Grant a role: coordinator for a community, clerk for a station, or admin (admins)."""
+    service.require_admin(current_user)
+    user = service.find_user_by_phone(data["phone"])
+    return service.grant_role_by_ids(user, data["role"], data.get("community_id"), data.get("station_id"))
+
+
+@blp.delete("/role-grants/<int:grant_id>")
+@blp.response(204)
+@blp.alt_response(404, **NOT_FOUND)
+@blp.alt_response(422, schema=ErrorSchema, description="Your own admin role")
+@blp.doc(security=SECURITY)
+@api_auth
+@unit_of_work
+def revoke_grant(grant_id: int):
+    """Take a role back (admins)."""
+    service.require_admin(current_user)
+    service.revoke_grant(grant_id, current_user)
+
+
+# --- residents -----------------------------------------------------------------------------------------------
+
+
+@blp.get("/communities/<int:community_id>/residents")
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, ResidentPageSchema)
+@blp.alt_response(404, **NOT_FOUND)
+@blp.doc(security=SECURITY)
+@api_auth
+def list_residents(args, community_id: int):
+    """Residents of a community I coordinate, in registration order."""
+    community = service.community_in_scope(current_user, community_id)
+    items, total = service.list_residents(community, args["page"], args["per_page"])
+    return {"items": items, "total": total}
+
+
+@blp.post("/communities/<int:community_id>/residents")
+@blp.arguments(NewResidentSchema)
+@blp.response(201, RegisteredResidentSchema)
+@blp.alt_response(400, **INVALID)
+@blp.alt_response(404, **NOT_FOUND)
+@blp.alt_response(409, schema=ErrorSchema, description="The number is already registered")
+@blp.doc(security=SECURITY)
+@api_auth
+@unit_of_work
+def register_resident(data, community_id: int):
+    """Register a resident; the temporary password is in this answer only."""
+    community = service.community_in_scope(current_user, community_id)
+    user, password = service.register_resident(community, data["name"], data["phone"], data.get("grid_id"))
+    return {"resident": user, "temporary_password": password}
+
+
+@blp.post("/communities/<int:community_id>/resident-imports")
+@blp.arguments(ImportFileSchema, location="files")
+@blp.response(201, ImportResultSchema)
+@blp.alt_response(400, **INVALID)
+@blp.alt_response(404, **NOT_FOUND)
+@blp.alt_response(422, schema=ErrorSchema, description="Bad rows (details.rows: row, column, code, message); nothing imported")
+@blp.doc(security=SECURITY)
+@api_auth
+@unit_of_work
+def import_residents_sheet(files, community_id: int):
+    """Import residents from a CSV or XLSX sheet (姓名/name, 手机号/phone, 网格/grid): all rows or none."""
+    community = service.community_in_scope(current_user, community_id)
+    upload = files["sheet"]
+    if not hasattr(upload, "read"):
+        raise Invalid("unsupported_file", "Upload a .csv or .xlsx file.")
+    slips = import_residents(community, parse_sheet(upload.filename or "", upload.read()))
+    return {"created": len(slips), "residents": [{"resident": u, "temporary_password": p} for u, p in slips]}

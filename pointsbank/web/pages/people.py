@@ -1,17 +1,22 @@
-"""Pages: login, logout, profile."""
+"""Pages: login, logout, my account and tokens, residents of a community, the hierarchy and roles."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
-from pointsbank.errors import DomainError
+from pointsbank.db import unit_of_work
+from pointsbank.errors import DomainError, NotFound
 from pointsbank.extensions import db, limiter
-from pointsbank.people.auth import normalize_phone, verify_password
-from pointsbank.people.forms import LoginForm
-from pointsbank.people.models import User
+from pointsbank.people import service
+from pointsbank.people.auth import create_token, normalize_phone, verify_password
+from pointsbank.people.forms import GrantForm, ImportForm, LoginForm, PasswordForm, PlaceForm, ResidentForm, TokenForm
+from pointsbank.people.importing import import_residents, parse_sheet
+from pointsbank.people.models import ApiToken, Community, User
+from pointsbank.web.nav import Link
 
 bp = Blueprint("people", __name__)
 
@@ -60,6 +65,286 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    """Log out and go back to the welcome page."""
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("home.index"))
+
+
+# Pages a user with a temporary password may still open before choosing their own password.
+_OPEN_WITH_TEMPORARY = {"people.change_password", "people.logout", "people.login", "static", "home.set_language",
+                        "home.toggle_elder"}
+
+
+@bp.before_app_request
+def _ask_for_own_password():
+    """A resident registered with a temporary password chooses their own at the first login."""
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and request.endpoint not in _OPEN_WITH_TEMPORARY
+        and not request.path.startswith("/api/")
+    ):
+        return redirect(url_for("people.change_password"))
+    return None
+
+
+ROLE_LABELS = {"resident": _l("Resident"), "clerk": _l("Station clerk"), "coordinator": _l("Coordinator"),
+               "admin": _l("Admin")}
+COLUMN_LABELS = {"name": _l("Name"), "phone": _l("Mobile number"), "grid": _l("Grid")}
+
+
+@bp.app_context_processor
+def _labels() -> dict:
+    return {"role_labels": ROLE_LABELS, "column_labels": COLUMN_LABELS}
+
+
+def home_links(user) -> list[Link]:
+    """Tiles: my account for everyone; residents per coordinated community; places and roles for admins."""
+    links: list[Link] = []
+    for community_id in sorted(user.coordinated_community_ids()):
+        community = db.session.get(Community, community_id)
+        links.append(Link(_("Residents of %(name)s", name=community.name), url_for("people.residents", community_id=community_id),
+                          _("Register or import residents")))
+    if user.is_admin:
+        links.append(Link(_("Communities and grids"), url_for("people.places"), _("District, street, community, grid")))
+        links.append(Link(_("Roles"), url_for("people.roles"), _("Coordinators, clerks, admins")))
+    links.append(Link(_("My account"), url_for("people.account"), _("Password, API tokens")))
+    return links
+
+
+# --- my account --------------------------------------------------------------------------------------------
+
+
+@bp.get("/account")
+@login_required
+def account():
+    """My profile: name, number, community, roles."""
+    return render_template("people/account.html")
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@unit_of_work
+def change_password():
+    """Choose a new password (asked at the first login after a temporary one)."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.change_password(current_user, form.current.data, form.new.data)
+        except DomainError as err:
+            (form.current if err.code == "wrong_password" else form.new).errors.append(str(err.message))
+        else:
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("home.index"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("people/password.html", form=form), status
+
+
+def _my_tokens() -> list[ApiToken]:
+    return list(db.session.scalars(
+        sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
+    ))
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+@unit_of_work
+def tokens():
+    """Personal API tokens: create one (its secret is shown once), list them, revoke them."""
+    form = TokenForm()
+    secret = None
+    if form.validate_on_submit():
+        _token, secret = create_token(current_user, form.name.data)
+        form = TokenForm(formdata=None)
+    status = 400 if request.method == "POST" and secret is None else 200
+    return render_template("people/tokens.html", form=form, tokens=_my_tokens(), secret=secret), status
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+@unit_of_work
+def revoke_token(token_id: int):
+    """Revoke one of my tokens; it stops working at once."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        raise NotFound()
+    token.revoke()
+    flash(_("The token was revoked."), "success")
+    return redirect(url_for("people.tokens"))
+
+
+# --- residents of a community (coordinators) ---------------------------------------------------------------
+
+
+def _resident_form(community: Community) -> ResidentForm:
+    form = ResidentForm()
+    form.grid_id.choices = [(0, _("(no grid yet)"))] + [(g.id, g.name) for g in community.grids]
+    return form
+
+
+def _residents_page(community: Community, form: ResidentForm, import_form: ImportForm, status: int = 200, **extra):
+    page = max(request.args.get("page", 1, type=int), 1)
+    residents, total = service.list_residents(community, page=page, per_page=PER_PAGE)
+    return render_template(
+        "people/residents.html", community=community, form=form, import_form=import_form, residents=residents,
+        total=total, page=page, pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), **extra,
+    ), status
+
+
+PER_PAGE = 50
+
+
+@bp.route("/communities/<int:community_id>/residents", methods=["GET", "POST"])
+@login_required
+@unit_of_work
+def residents(community_id: int):
+    """A community's residents; register one (a temporary password is shown once)."""
+    community = service.community_in_scope(current_user, community_id)
+    form = _resident_form(community)
+    if form.validate_on_submit():
+        try:
+            user, password = service.register_resident(
+                community, form.name.data, form.phone.data, form.grid_id.data or None
+            )
+        except DomainError as err:
+            db.session.rollback()
+            field = form.phone if "phone" in err.code else form.grid_id if "grid" in err.code else form.name
+            field.errors = list(field.errors) + [str(err.message)]
+        else:
+            return render_template("people/registered.html", community=community, slips=[(user, password)]), 201
+    status = 400 if request.method == "POST" else 200
+    return _residents_page(community, form, ImportForm(formdata=None), status)
+
+
+@bp.post("/communities/<int:community_id>/residents/import")
+@login_required
+@unit_of_work
+def import_sheet(community_id: int):
+    """Import residents from a CSV or XLSX sheet: all rows or none; bad rows listed with their reasons."""
+    community = service.community_in_scope(current_user, community_id)
+    import_form = ImportForm()
+    form = _resident_form(community)
+    form.process(formdata=None)
+    if not import_form.validate_on_submit():
+        return _residents_page(community, form, import_form, 400)
+    upload = import_form.sheet.data
+    try:
+        slips = import_residents(community, parse_sheet(upload.filename, upload.read()))
+    except DomainError as err:
+        db.session.rollback()
+        bad_rows = err.details.get("rows", []) if err.details else []
+        return _residents_page(community, form, import_form, 422, import_error=str(err.message), bad_rows=bad_rows)
+    return render_template("people/registered.html", community=community, slips=slips), 201
+
+
+# --- hierarchy and roles (admins) ----------------------------------------------------------------------------
+
+def _try(action, success: str) -> None:
+    """Run an admin action; a refusal (not a missing object) becomes an error message on the same page."""
+    try:
+        action()
+    except DomainError as err:
+        if err.status == 404:
+            raise
+        db.session.rollback()
+        flash(str(err.message), "error")
+    else:
+        flash(success, "success")
+
+
+KIND_LABELS = {"district": _l("District"), "street": _l("Street"), "community": _l("Community"), "grid": _l("Grid")}
+
+
+@bp.get("/admin/places")
+@login_required
+def places():
+    """The hierarchy 区 › 街道 › 社区 › 网格 with forms to add, rename and delete."""
+    service.require_admin(current_user)
+    return render_template("admin/places.html", districts=service.hierarchy_tree(), form=PlaceForm(),
+                           kinds=KIND_LABELS)
+
+
+@bp.post("/admin/places/<kind>")
+@login_required
+@unit_of_work
+def add_place(kind: str):
+    """Add a place under its parent."""
+    service.require_admin(current_user)
+    form = PlaceForm()
+    if not form.validate_on_submit():
+        flash(_("Enter a name of 1 to 80 characters."), "error")
+    else:
+        _try(lambda: service.add_place(kind, form.name.data, request.form.get("parent_id", type=int)), _("Saved."))
+    return redirect(url_for("people.places"))
+
+
+@bp.post("/admin/places/<kind>/<int:place_id>/rename")
+@login_required
+@unit_of_work
+def rename_place(kind: str, place_id: int):
+    """Rename a place."""
+    service.require_admin(current_user)
+    form = PlaceForm()
+    if not form.validate_on_submit():
+        flash(_("Enter a name of 1 to 80 characters."), "error")
+    else:
+        _try(lambda: service.rename_place(kind, place_id, form.name.data), _("Saved."))
+    return redirect(url_for("people.places"))
+
+
+@bp.post("/admin/places/<kind>/<int:place_id>/delete")
+@login_required
+@unit_of_work
+def delete_place(kind: str, place_id: int):
+    """Delete an empty place."""
+    service.require_admin(current_user)
+    _try(lambda: service.delete_place(kind, place_id), _("Deleted."))
+    return redirect(url_for("people.places"))
+
+
+def _grant_form() -> GrantForm:
+    from pointsbank.stations.models import Station
+
+    form = GrantForm()
+    communities = db.session.scalars(sa.select(Community).order_by(Community.id)).all()
+    stations = db.session.scalars(sa.select(Station).order_by(Station.id)).all()
+    form.community_id.choices = [(0, "—")] + [(c.id, c.name) for c in communities]
+    form.station_id.choices = [(0, "—")] + [(s.id, s.name) for s in stations]
+    return form
+
+
+@bp.route("/admin/roles", methods=["GET", "POST"])
+@login_required
+@unit_of_work
+def roles():
+    """Role grants: coordinator for a community, clerk for a station, admin."""
+    service.require_admin(current_user)
+    form = _grant_form()
+    if form.validate_on_submit():
+        try:
+            user = service.find_user_by_phone(form.phone.data)
+            service.grant_role_by_ids(user, form.role.data, form.community_id.data or None,
+                                      form.station_id.data or None)
+        except DomainError as err:
+            form.phone.errors = list(form.phone.errors) + [str(err.message)]
+        else:
+            flash(_("Role granted to %(name)s.", name=user.name), "success")
+            return redirect(url_for("people.roles"))
+    page = max(request.args.get("page", 1, type=int), 1)
+    grants, total = service.list_grants(page=page, per_page=PER_PAGE)
+    status = 400 if request.method == "POST" else 200
+    places = {("community", v): label for v, label in form.community_id.choices}
+    places.update({("station", v): label for v, label in form.station_id.choices})
+    return render_template("admin/roles.html", form=form, grants=grants, total=total, page=page, places=places,
+                           pages=max((total + PER_PAGE - 1) // PER_PAGE, 1)), status
+
+
+@bp.post("/admin/roles/<int:grant_id>/revoke")
+@login_required
+@unit_of_work
+def revoke_role(grant_id: int):
+    """Take a role back."""
+    service.require_admin(current_user)
+    _try(lambda: service.revoke_grant(grant_id, current_user), _("The role was taken back."))
+    return redirect(url_for("people.roles"))

@@ -1,0 +1,69 @@
+"""Ledger commands: `flask ledger seal|verify|expire-holds` and `flask points expire`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from pointsbank.db import run_in_unit
+
+ledger_group = AppGroup("ledger", help="Seal and verify the ledger; expire holds.")
+points_group = AppGroup("points", help="Points housekeeping: expiry.")
+
+
+@ledger_group.command("seal")
+def seal_command() -> None:
+    """Seal every transfer since the last seal with a chained hash."""
+    from pointsbank.ledger.seal import seal
+
+    result = run_in_unit(seal)
+    if result is None:
+        click.echo("nothing new to seal")
+    else:
+        click.echo(f"seal {result.id}: {result.transfer_count} transfers up to {result.last_transfer_id}, hash {result.hash}")
+
+
+@ledger_group.command("verify")
+def verify_command() -> None:
+    """Re-add every transfer and balance and re-check the seal chain; exit 1 naming what is wrong."""
+    from pointsbank.ledger.seal import verify
+
+    report = verify()
+    for problem in report.problems:
+        click.echo(f"PROBLEM {problem}", err=True)
+    summary = f"checked {report.transfers} transfers, {report.accounts} accounts, {report.seals} seals"
+    if not report.ok:
+        click.echo(f"ledger verify FAILED: {len(report.problems)} problem(s); {summary}", err=True)
+        raise SystemExit(1)
+    click.echo(f"ledger OK: {summary}")
+
+
+@ledger_group.command("expire-holds")
+def expire_holds_command() -> None:
+    """End every pending hold past its expiry and release its points."""
+    from pointsbank.ledger import service
+
+    click.echo(f"expired {run_in_unit(service.expire_holds)} hold(s)")
+
+
+@points_group.command("expire")
+@click.option("--community-id", type=int, default=None, help="Only this community.")
+@click.option("--now", "now_text", default=None, help="Pretend it is this time (ISO 8601 with offset).")
+def expire_command(community_id: int | None, now_text: str | None) -> None:
+    """Move expired, unspent points to each community's expiry account (safe to run twice)."""
+    from pointsbank.ledger.expiry import expire_points
+
+    now = datetime.fromisoformat(now_text) if now_text else None
+    if now is not None and now.tzinfo is None:
+        raise click.BadParameter("give a time zone offset, e.g. 2027-01-01T00:00:00+08:00", param_hint="--now")
+    moved = run_in_unit(lambda: expire_points(now=now, community_id=community_id))
+    click.echo(f"expired {moved} point(s)")
+
+
+def register(app: Flask) -> None:
+    """Add the ledger and points command groups."""
+    app.cli.add_command(ledger_group)
+    app.cli.add_command(points_group)

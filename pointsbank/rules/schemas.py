@@ -1,0 +1,164 @@
+"""marshmallow schemas for rules and the approval queue at the API boundary."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import marshmallow as ma
+
+from pointsbank.rules.models import RULE_CATEGORIES, RULE_EVIDENCE, RULE_UNITS
+
+ID = {"validate": ma.validate.Range(min=1, max=2**31 - 1)}
+PAGE = {"load_default": 1, "validate": ma.validate.Range(min=1, max=100000)}
+PER_PAGE = {"load_default": 20, "validate": ma.validate.Range(min=1, max=100)}
+CAP = {"allow_none": True, "validate": ma.validate.Range(min=1, max=1_000_000)}
+SANE_TIME = ma.validate.Range(min=datetime(2000, 1, 1, tzinfo=UTC), max=datetime(2100, 1, 1, tzinfo=UTC))
+
+
+class Time(ma.fields.DateTime):
+    """ISO 8601 with an offset, also for times SQLite hands back without one (they are UTC)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class InputTime(ma.fields.AwareDateTime):
+    """An input time; without an offset it is taken as UTC. Kept within 2000–2100."""
+
+    def __init__(self, **kwargs):
+        super().__init__(default_timezone=UTC, validate=SANE_TIME, **kwargs)
+
+
+class RuleVersionSchema(ma.Schema):
+    id = ma.fields.Integer()
+    version = ma.fields.Integer()
+    points = ma.fields.Integer()
+    unit = ma.fields.String(metadata={"enum": list(RULE_UNITS)})
+    grade = ma.fields.String()
+    cap_day = ma.fields.Integer(allow_none=True)
+    cap_week = ma.fields.Integer(allow_none=True)
+    cap_month = ma.fields.Integer(allow_none=True)
+    evidence = ma.fields.String(metadata={"enum": list(RULE_EVIDENCE)})
+    needs_approval = ma.fields.Boolean()
+    valid_from = Time()
+    valid_until = Time(allow_none=True)
+    published_at = Time(allow_none=True)
+    superseded_at = Time(allow_none=True)
+    plain_words = ma.fields.Method("_plain")
+
+    def _plain(self, version) -> str:
+        from pointsbank.rules.service import describe
+
+        return describe(version)
+
+
+class RuleSchema(ma.Schema):
+    id = ma.fields.Integer()
+    community_id = ma.fields.Integer()
+    category = ma.fields.String()
+    title = ma.fields.String()
+    description = ma.fields.String()
+    status = ma.fields.String(metadata={"enum": ["draft", "published", "retired"]})
+    current_version = ma.fields.Method("_current", allow_none=True)
+    latest_version = ma.fields.Nested(RuleVersionSchema, attribute="latest")
+
+    def _current(self, rule):
+        from pointsbank.rules.service import current_version
+
+        version = current_version(rule)
+        return RuleVersionSchema().dump(version) if version else None
+
+
+class RulePageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(RuleSchema))
+    total = ma.fields.Integer()
+
+
+class RuleQuerySchema(ma.Schema):
+    community_id = ma.fields.Integer(**ID)
+    status = ma.fields.String(validate=ma.validate.OneOf(["draft", "published", "retired"]))
+    category = ma.fields.String(validate=ma.validate.OneOf(RULE_CATEGORIES))
+    page = ma.fields.Integer(**PAGE)
+    per_page = ma.fields.Integer(**PER_PAGE)
+
+
+class RuleUpdateSchema(ma.Schema):
+    category = ma.fields.String(validate=ma.validate.OneOf(RULE_CATEGORIES))
+    title = ma.fields.String(validate=ma.validate.Length(min=1, max=80))
+    description = ma.fields.String(validate=ma.validate.Length(max=2000))
+    grade = ma.fields.String(validate=ma.validate.Length(max=40))
+    points = ma.fields.Integer(validate=ma.validate.Range(min=1, max=100000))
+    unit = ma.fields.String(validate=ma.validate.OneOf(RULE_UNITS))
+    cap_day = ma.fields.Integer(**CAP)
+    cap_week = ma.fields.Integer(**CAP)
+    cap_month = ma.fields.Integer(**CAP)
+    evidence = ma.fields.String(validate=ma.validate.OneOf(RULE_EVIDENCE))
+    needs_approval = ma.fields.Boolean()
+    valid_from = InputTime()
+    valid_until = InputTime(allow_none=True)
+
+
+class RuleCreateSchema(RuleUpdateSchema):
+    community_id = ma.fields.Integer(required=True, **ID)
+    category = ma.fields.String(required=True, validate=ma.validate.OneOf(RULE_CATEGORIES))
+    title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=80))
+    points = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=100000))
+
+
+class PendingAwardSchema(ma.Schema):
+    id = ma.fields.Integer()
+    community_id = ma.fields.Integer()
+    resident_id = ma.fields.Integer()
+    resident_name = ma.fields.Function(lambda p: p.resident.name)
+    rule_id = ma.fields.Function(lambda p: p.rule_version.rule_id)
+    rule_title = ma.fields.Function(lambda p: p.rule_version.rule.title)
+    rule_version_id = ma.fields.Integer()
+    quantity = ma.fields.Float()
+    requested_points = ma.fields.Integer()
+    awarded_points = ma.fields.Integer(allow_none=True)
+    cap_note = ma.fields.String(allow_none=True, metadata={"description": "Why a cap cut the award, in words"})
+    subject_type = ma.fields.String(allow_none=True)
+    subject_id = ma.fields.Integer(allow_none=True)
+    memo = ma.fields.String()
+    status = ma.fields.String(metadata={"enum": ["pending", "approved", "rejected"]})
+    reason = ma.fields.String(allow_none=True)
+    decided_at = Time(allow_none=True)
+    created_at = Time()
+    transfer_id = ma.fields.Integer(allow_none=True)
+
+
+class PendingAwardPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(PendingAwardSchema))
+    total = ma.fields.Integer()
+
+
+class PendingQuerySchema(ma.Schema):
+    status = ma.fields.String(
+        validate=ma.validate.OneOf(["pending", "approved", "rejected"]),
+        metadata={"description": "Default: pending for the queue, every status for my own awards"},
+    )
+    mine = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": "My own awards instead of the queue"},
+    )
+    page = ma.fields.Integer(**PAGE)
+    per_page = ma.fields.Integer(**PER_PAGE)
+
+
+class RejectSchema(ma.Schema):
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=2, max=200))
+
+
+class BulkApproveSchema(ma.Schema):
+    ids = ma.fields.List(
+        ma.fields.Integer(**ID),
+        required=True,
+        validate=ma.validate.Length(min=1, max=200),
+    )
+
+
+class BulkResultSchema(ma.Schema):
+    approved = ma.fields.Integer()
+    skipped = ma.fields.Integer()
