@@ -126,5 +126,5 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(err: Exception):
         app.logger.exception("unhandled error")
         if wants_json():
-            return jsonify(http_error_body(500, "Internal server error.")), 500
+            return jsonify(http_error_body(500, str(_l("Internal server error.")))), 500
         return render_template("errors/500.html"), 500

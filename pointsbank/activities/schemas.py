@@ -46,6 +46,17 @@ class ActivityCreateSchema(ma.Schema):
     capacity = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=10000))
 
 
+class ActivityUpdateSchema(ma.Schema):
+    rule_id = ma.fields.Integer(**ID)
+    team_id = ma.fields.Integer(allow_none=True, **ID)
+    title = ma.fields.String(validate=ma.validate.Length(min=1, max=80))
+    place = ma.fields.String(validate=ma.validate.Length(min=1, max=120))
+    description = ma.fields.String(validate=ma.validate.Length(max=2000))
+    starts_at = InputTime()
+    ends_at = InputTime()
+    capacity = ma.fields.Integer(validate=ma.validate.Range(min=1, max=10000))
+
+
 class SignupSchema(ma.Schema):
     id = ma.fields.Integer()
     activity_id = ma.fields.Integer()

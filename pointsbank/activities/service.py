@@ -105,53 +105,71 @@ def list_activities(
 # ---------------------------------------------------------------- activities
 
 
-def create_activity(
-    actor,
-    community_id: int,
-    *,
-    title: str,
-    place: str,
-    starts_at: datetime,
-    ends_at: datetime,
-    capacity: int,
-    rule_id: int,
-    team_id: int | None = None,
-    description: str = "",
-) -> Activity:
-    """A coordinator creates an activity under a published rule of the community."""
-    rules.check_manages(actor, community_id)
-    if not (title or "").strip() or not (place or "").strip():
+ACTIVITY_FIELDS = ("title", "place", "description", "starts_at", "ends_at", "capacity", "rule_id", "team_id")
+
+
+def _checked(community_id: int, values: dict) -> dict:
+    """Validated activity values (times as UTC); Invalid/Refused with a stable code otherwise."""
+    title, place = (values.get("title") or "").strip(), (values.get("place") or "").strip()
+    if not title or not place:
         raise Invalid("invalid_activity", _l("An activity needs a title and a place."))
-    starts_at, ends_at = utc(starts_at).astimezone(UTC), utc(ends_at).astimezone(UTC)
+    starts_at, ends_at = utc(values["starts_at"]).astimezone(UTC), utc(values["ends_at"]).astimezone(UTC)
     if ends_at <= starts_at:
         raise Invalid("invalid_dates", _l("The end time must be after the start time."))
+    capacity = values.get("capacity")
     if capacity is None or capacity < 1:
         raise Invalid("invalid_capacity", _l("Capacity must be at least 1."))
-    rule = db.session.get(Rule, rule_id)
+    rule = db.session.get(Rule, values.get("rule_id"))
     if rule is None or rule.community_id != community_id:
         raise Invalid("invalid_rule", _l("Choose a rule of this community."))
     if rule.status != "published":
         raise Refused("rule_not_in_force", _l("This rule is not published."))
+    team_id = values.get("team_id")
     if team_id is not None:
         team = db.session.get(Team, team_id)
         if team is None or team.community_id != community_id:
             raise Invalid("invalid_team", _l("Choose a team of this community."))
+    return {
+        "title": title,
+        "place": place,
+        "description": (values.get("description") or "").strip(),
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "capacity": capacity,
+        "rule_id": rule.id,
+        "team_id": team_id,
+    }
+
+
+def create_activity(actor, community_id: int, **values) -> Activity:
+    """A coordinator creates an activity (title, place, starts_at, ends_at, capacity, rule_id, team_id)."""
+    rules.check_manages(actor, community_id)
+    checked = _checked(community_id, values)
     activity = Activity(
-        community_id=community_id,
-        rule_id=rule.id,
-        team_id=team_id,
-        title=title.strip(),
-        place=place.strip(),
-        description=(description or "").strip(),
-        starts_at=starts_at,
-        ends_at=ends_at,
-        capacity=capacity,
-        status="open",
-        poster_key=secrets.token_hex(16),
-        created_by=actor.id,
+        community_id=community_id, status="open", poster_key=secrets.token_hex(16), created_by=actor.id, **checked
     )
     db.session.add(activity)
     db.session.flush()
+    return activity
+
+
+def update_activity(actor, activity: Activity, **values) -> Activity:
+    """Change an open activity; more places move people up from the waiting list."""
+    if not rules.can_manage(actor, activity.community_id):
+        raise NotFound()
+    _lock_activity(activity)
+    if activity.status != "open":
+        raise Refused("activity_closed", _l("Only an open activity can change."))
+    merged = {name: getattr(activity, name) for name in ACTIVITY_FIELDS}
+    merged.update({k: v for k, v in values.items() if k in ACTIVITY_FIELDS})
+    checked = _checked(activity.community_id, merged)
+    if checked["capacity"] < taken(activity):
+        raise Refused("capacity_below_signups", _l("More people have signed up than the new number of places."))
+    for name, value in checked.items():
+        setattr(activity, name, value)
+    db.session.flush()
+    db.session.expire(activity, ["rule", "team"])
+    promote_waiting(activity)
     return activity
 
 

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -579,7 +579,10 @@ def adjustments_for(user: Any, *, status: str | None = None, page: int = 1, per_
     if status:
         query = query.where(Adjustment.status == status)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    items = db.session.scalars(query.order_by(Adjustment.id.desc()).limit(per_page).offset((page - 1) * per_page)).all()
+    items = db.session.scalars(
+        query.options(joinedload(Adjustment.account).joinedload(Account.owner))
+        .order_by(Adjustment.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    ).unique().all()
     return list(items), int(total or 0)
 
 

@@ -82,9 +82,7 @@ def load_user_from_token(request) -> User | None:
     if not header.startswith("Bearer "):
         return None
     digest = _token_hash(header[7:].strip())
-    token = db.session.scalar(
-        sa.select(ApiToken).where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None))
-    )
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None)))
     if token is None or not token.user.active:
         return None
     g.pb_token_auth = True

@@ -100,7 +100,7 @@ def parse_sheet(filename: str, data: bytes) -> list[SheetRow]:
         raise Invalid("empty_sheet", _l("The sheet is empty."))
     columns = _columns(table[header_index])
     rows: list[SheetRow] = []
-    for number, values in enumerate(table[header_index + 1:], start=header_index + 2):
+    for number, values in enumerate(table[header_index + 1 :], start=header_index + 2):
         if not any(values):
             continue
 
@@ -131,14 +131,18 @@ def check_rows(community: Community, rows: list[SheetRow]) -> list[dict]:
             row.refuse("phone", "invalid_phone", _l("Enter a valid 11-digit mainland mobile number."))
         else:
             if row.phone in first_seen:
-                row.refuse("phone", "duplicate_in_sheet",
-                           _l("The same number is already in row %(row)s.", row=first_seen[row.phone]))
+                row.refuse(
+                    "phone",
+                    "duplicate_in_sheet",
+                    _l("The same number is already in row %(row)s.", row=first_seen[row.phone]),
+                )
             else:
                 first_seen[row.phone] = row.row
         if row.grid and row.grid not in grids:
             row.refuse("grid", "unknown_grid", _l("This community has no grid named “%(grid)s”.", grid=row.grid))
-    registered = set(db.session.scalars(sa.select(User.phone).where(User.phone.in_(list(first_seen))))) \
-        if first_seen else set()
+    registered = (
+        set(db.session.scalars(sa.select(User.phone).where(User.phone.in_(list(first_seen))))) if first_seen else set()
+    )
     for row in rows:
         if row.phone in registered and first_seen.get(row.phone) == row.row:
             row.refuse("phone", "already_registered", _l("This mobile number is already registered."))
@@ -157,5 +161,6 @@ def import_residents(community: Community, rows: list[SheetRow]) -> list[tuple[U
             details={"rows": errors},
         )
     grids = {g.name: g.id for g in community.grids}
-    return [register_resident(community, row.name, row.phone, grids.get(row.grid) if row.grid else None)
-            for row in rows]
+    return [
+        register_resident(community, row.name, row.phone, grids.get(row.grid) if row.grid else None) for row in rows
+    ]

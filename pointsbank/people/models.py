@@ -69,9 +69,7 @@ class User(UserMixin, IdMixin, TimestampMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(sa.String(8))
     community: Mapped[Community | None] = relationship(foreign_keys=[community_id])
     grid: Mapped[Grid | None] = relationship()
-    grants: Mapped[list[RoleGrant]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
-    )
+    grants: Mapped[list[RoleGrant]] = relationship(back_populates="user", cascade="all, delete-orphan", lazy="selectin")
 
     @property
     def is_active(self) -> bool:  # Flask-Login

@@ -79,7 +79,9 @@ class NameSchema(ma.Schema):
 
 class NewPlaceSchema(NameSchema):
     parent_id = ma.fields.Integer(
-        load_default=None, allow_none=True, validate=ma.validate.Range(min=1, max=2**31 - 1),
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Range(min=1, max=2**31 - 1),
         metadata={"description": "district for a street, street for a community, community for a grid"},
     )
 
@@ -102,7 +104,9 @@ class GrantSchema(ma.Schema):
 class NewGrantSchema(ma.Schema):
     phone = ma.fields.String(required=True, validate=ma.validate.Length(max=20))
     role = ma.fields.String(required=True, validate=ma.validate.OneOf(["coordinator", "clerk", "admin"]))
-    community_id = ma.fields.Integer(load_default=None, allow_none=True, validate=ma.validate.Range(min=1, max=2**31 - 1))
+    community_id = ma.fields.Integer(
+        load_default=None, allow_none=True, validate=ma.validate.Range(min=1, max=2**31 - 1)
+    )
     station_id = ma.fields.Integer(load_default=None, allow_none=True, validate=ma.validate.Range(min=1, max=2**31 - 1))
 
 
@@ -132,7 +136,9 @@ class NewResidentSchema(ma.Schema):
 
 class RegisteredResidentSchema(ma.Schema):
     resident = ma.fields.Nested(ResidentSchema)
-    temporary_password = ma.fields.String(metadata={"description": "Shown once; the resident changes it at first login."})
+    temporary_password = ma.fields.String(
+        metadata={"description": "Shown once; the resident changes it at first login."}
+    )
 
 
 class ImportFileSchema(ma.Schema):

@@ -40,7 +40,9 @@ def create_user(
     return user
 
 
-def grant_role(user: User, role: str, *, community: Community | None = None, station_id: int | None = None) -> RoleGrant:
+def grant_role(
+    user: User, role: str, *, community: Community | None = None, station_id: int | None = None
+) -> RoleGrant:
     """Give a role for a community (coordinator), a station (clerk) or everywhere (admin); idempotent."""
     if role == "coordinator" and community is None:
         raise Invalid("scope_required", _l("A coordinator needs a community."))
@@ -173,8 +175,7 @@ def delete_place(kind: str, place_id: int) -> None:
 
         in_use = in_use or db.session.scalar(sa.select(sa.func.count()).where(User.community_id == place.id)) > 0
         in_use = in_use or db.session.scalar(sa.select(sa.func.count()).where(Station.community_id == place.id)) > 0
-        in_use = in_use or db.session.scalar(
-            sa.select(sa.func.count()).where(RoleGrant.community_id == place.id)) > 0
+        in_use = in_use or db.session.scalar(sa.select(sa.func.count()).where(RoleGrant.community_id == place.id)) > 0
     if kind == "grid":
         in_use = db.session.scalar(sa.select(sa.func.count()).where(User.grid_id == place.id)) > 0
     if in_use:
@@ -185,11 +186,13 @@ def delete_place(kind: str, place_id: int) -> None:
 
 def hierarchy_tree() -> list[District]:
     """Every district with its streets, communities and grids loaded in a few queries."""
-    return list(db.session.scalars(
-        sa.select(District).order_by(District.id).options(
-            selectinload(District.streets).selectinload(Street.communities).selectinload(Community.grids)
+    return list(
+        db.session.scalars(
+            sa.select(District)
+            .order_by(District.id)
+            .options(selectinload(District.streets).selectinload(Street.communities).selectinload(Community.grids))
         )
-    ))
+    )
 
 
 # --- roles (admins) ----------------------------------------------------------------------------------------
@@ -237,8 +240,11 @@ def list_grants(page: int = 1, per_page: int = 50) -> tuple[list[RoleGrant], int
     """All role grants, newest first (stable: by id), with the user loaded."""
     total = db.session.scalar(sa.select(sa.func.count(RoleGrant.id)))
     rows = db.session.scalars(
-        sa.select(RoleGrant).options(selectinload(RoleGrant.user)).order_by(RoleGrant.id.desc())
-        .offset((page - 1) * per_page).limit(per_page)
+        sa.select(RoleGrant)
+        .options(selectinload(RoleGrant.user))
+        .order_by(RoleGrant.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
     ).all()
     return list(rows), total
 

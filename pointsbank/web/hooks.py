@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, jsonify, render_template, request
 from flask_babel import format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from werkzeug.routing import IntegerConverter
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -95,6 +97,16 @@ def register(app: Flask) -> None:
             "current_locale": str(get_locale()),
             "languages": app.config["LANGUAGES"],
         }
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(err: CSRFError):
+        """A form without a valid CSRF token: a clear message in the user's language; nothing changed."""
+        from pointsbank.errors import http_error_body, wants_json
+
+        message = _l("The form has expired or was not sent from this site. Go back, reload the page and try again.")
+        if wants_json():
+            return jsonify(http_error_body(400, str(message), "csrf_failed")), 400
+        return render_template("errors/generic.html", error=err, message=message), 400
 
     from pointsbank.web.nav import home_links
 

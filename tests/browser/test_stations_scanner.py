@@ -15,6 +15,7 @@ PASSWORD = "lybank-test-1"
 def _counter(app) -> dict:
     """A station with a clerk and rice, and a resident with 500 points."""
     with app.app_context():
+
         def work():
             community = get_or_create_community("沙坪坝区", "覃家岗街道", "梨园社区", ["第一网格"])
             station = Station(community_id=community.id, name="梨园社区幸福银行", address="梨园小区3栋1楼")

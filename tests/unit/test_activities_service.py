@@ -256,3 +256,18 @@ def test_teams_and_totals(world, make_activity):
         20,
         True,
     )
+
+
+def test_more_places_move_the_waiting_list_up_and_fewer_than_taken_is_refused(world, make_activity):
+    community, coordinator, (a, b, c) = world
+    activity = make_activity(community, coordinator, capacity=1, starts_in=timedelta(days=1))
+    for user in (a, b, c):
+        run_in_unit(lambda u=user: activities.sign_up(u, fresh(activity)))
+    run_in_unit(lambda: activities.update_activity(coordinator, fresh(activity), capacity=2, place="梨园小区5栋"))
+    assert [status_of(activity, u) for u in (a, b, c)] == ["signed_up", "signed_up", "waiting"]
+    with pytest.raises(Refused) as err:
+        run_in_unit(lambda: activities.update_activity(coordinator, fresh(activity), capacity=1))
+    assert err.value.code == "capacity_below_signups"
+    assert (fresh(activity).capacity, fresh(activity).place) == (2, "梨园小区5栋")
+    with pytest.raises(NotFound):
+        run_in_unit(lambda: activities.update_activity(a, fresh(activity), capacity=5))

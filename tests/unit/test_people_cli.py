@@ -51,21 +51,46 @@ def test_seed_demo_is_realistic(app):
 def test_create_user(app, make_community):
     community = make_community()
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["create-user", "--phone", "13955556666", "--name", "陈渝",
-                                 "--password", "strong-pass-2026", "--role", "coordinator",
-                                 "--community-id", str(community.id)])
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "--phone",
+            "13955556666",
+            "--name",
+            "陈渝",
+            "--password",
+            "strong-pass-2026",
+            "--role",
+            "coordinator",
+            "--community-id",
+            str(community.id),
+        ]
+    )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(sa.select(User).where(User.phone == "13955556666"))
     assert user.coordinated_community_ids() == {community.id} and user.community_id is None
-    resident = runner.invoke(args=["create-user", "--phone", "13955557777", "--name", "王秀英",
-                                   "--password", "strong-pass-2026", "--community-id", str(community.id)])
+    resident = runner.invoke(
+        args=[
+            "create-user",
+            "--phone",
+            "13955557777",
+            "--name",
+            "王秀英",
+            "--password",
+            "strong-pass-2026",
+            "--community-id",
+            str(community.id),
+        ]
+    )
     assert resident.exit_code == 0
     assert db.session.scalar(sa.select(User).where(User.phone == "13955557777")).community_id == community.id
 
 
 def test_create_user_prompts_for_password(app):
-    result = app.test_cli_runner().invoke(args=["create-user", "--phone", "13955556666", "--name", "管理员",
-                                                "--role", "admin"], input="strong-pass-2026\nstrong-pass-2026\n")
+    result = app.test_cli_runner().invoke(
+        args=["create-user", "--phone", "13955556666", "--name", "管理员", "--role", "admin"],
+        input="strong-pass-2026\nstrong-pass-2026\n",
+    )
     assert result.exit_code == 0, result.output
     assert db.session.scalar(sa.select(User).where(User.phone == "13955556666")).is_admin
 
@@ -78,10 +103,14 @@ def test_create_user_bad_input_changes_nothing(app, make_user):
         (["--phone", existing.phone, "--name", "某人", "--password", "strong-pass-2026"], "duplicate_phone"),
         (["--phone", "13955556666", "--name", "某人", "--password", "12345678"], "weak_password"),
         (["--phone", "13955556666", "--name", "某人", "--password", "short"], "weak_password"),
-        (["--phone", "13955556666", "--name", "某人", "--password", "strong-pass-2026", "--role", "clerk"],
-         "scope_required"),
-        (["--phone", "13955556666", "--name", "某人", "--password", "strong-pass-2026", "--role", "coordinator"],
-         "scope_required"),
+        (
+            ["--phone", "13955556666", "--name", "某人", "--password", "strong-pass-2026", "--role", "clerk"],
+            "scope_required",
+        ),
+        (
+            ["--phone", "13955556666", "--name", "某人", "--password", "strong-pass-2026", "--role", "coordinator"],
+            "scope_required",
+        ),
     ]
     before = db.session.scalar(sa.select(sa.func.count(User.id)))
     for args, code in cases:

@@ -155,7 +155,9 @@ def test_import_csv_chinese_header(app, make_community):
     data = _csv("姓名,手机号,网格\n王秀英,13911110001,一网格\n李建国,139 1111 0002,\n")
     slips = run_in_unit(lambda: import_residents(community, parse_sheet("居民.csv", data)))
     assert [(u.name, u.phone, u.grid.name if u.grid else None) for u, _ in slips] == [
-        ("王秀英", "13911110001", "一网格"), ("李建国", "13911110002", None)]
+        ("王秀英", "13911110001", "一网格"),
+        ("李建国", "13911110002", None),
+    ]
     assert all(verify_password(u, p) and u.must_change_password for u, p in slips)
 
 
@@ -168,8 +170,14 @@ def test_import_gbk_csv_and_english_header(app, make_community):
 
 def test_import_xlsx_with_numeric_phone(app, make_community):
     community = make_community(grids=("一网格",))
-    data = _xlsx([["姓名", "手机号码", "网格"], ["黄文斌", 13911110004, "一网格"], [None, None, None],
-                  ["周丽娟", "13911110005", None]])
+    data = _xlsx(
+        [
+            ["姓名", "手机号码", "网格"],
+            ["黄文斌", 13911110004, "一网格"],
+            [None, None, None],
+            ["周丽娟", "13911110005", None],
+        ]
+    )
     slips = run_in_unit(lambda: import_residents(community, parse_sheet("r.xlsx", data)))
     assert [u.phone for u, _ in slips] == ["13911110004", "13911110005"]
 
@@ -180,19 +188,24 @@ def test_bad_sheet_lists_every_bad_row_and_imports_nothing(app, make_community, 
     before = _count(User)
     data = _csv(
         "姓名,手机号,网格\n"
-        "王秀英,13911110001,一网格\n"       # row 2: fine
-        "李建国,12345,一网格\n"             # row 3: bad phone
-        "张桂兰,13911110001,一网格\n"       # row 4: duplicate of row 2
-        f"刘德华,{existing.phone},\n"       # row 5: already registered
-        "陈淑芬,13911110006,九网格\n"       # row 6: unknown grid
-        ",13911110007,一网格\n"            # row 7: empty name
+        "王秀英,13911110001,一网格\n"  # row 2: fine
+        "李建国,12345,一网格\n"  # row 3: bad phone
+        "张桂兰,13911110001,一网格\n"  # row 4: duplicate of row 2
+        f"刘德华,{existing.phone},\n"  # row 5: already registered
+        "陈淑芬,13911110006,九网格\n"  # row 6: unknown grid
+        ",13911110007,一网格\n"  # row 7: empty name
     )
     with pytest.raises(Refused) as err:
         run_in_unit(lambda: import_residents(community, parse_sheet("r.csv", data)))
     assert err.value.code == "bad_rows"
     found = [(r["row"], r["code"]) for r in err.value.details["rows"]]
-    assert found == [(3, "invalid_phone"), (4, "duplicate_in_sheet"), (5, "already_registered"),
-                     (6, "unknown_grid"), (7, "empty_name")]
+    assert found == [
+        (3, "invalid_phone"),
+        (4, "duplicate_in_sheet"),
+        (5, "already_registered"),
+        (6, "unknown_grid"),
+        (7, "empty_name"),
+    ]
     assert "2" in err.value.details["rows"][1]["message"]
     assert _count(User) == before
 

@@ -128,3 +128,16 @@ def test_endpoints_are_in_the_openapi_document(app, client):
         "/api/v1/teams",
     ):
         assert path in paths, path
+
+
+def test_patch_activity(world, make_activity, client, login):
+    community, coordinator, (a, _) = world
+    activity = make_activity(community, coordinator, starts_in=timedelta(days=1))
+    login(coordinator)
+    changed = client.patch(f"/api/v1/activities/{activity.id}", json={"capacity": 3, "title": "楼道清扫（改期）"})
+    assert changed.status_code == 200 and changed.get_json()["capacity"] == 3
+    bad = client.patch(f"/api/v1/activities/{activity.id}", json={"ends_at": "2000-01-01T00:00:00+00:00"})
+    assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "invalid_dates"
+    login(a)
+    assert client.patch(f"/api/v1/activities/{activity.id}", json={"capacity": 9}).status_code == 404
+    assert db.session.get(Activity, activity.id).capacity == 3

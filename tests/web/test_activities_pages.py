@@ -162,3 +162,46 @@ def test_home_tiles(world, client, login):
     login(coordinator)
     assert "/rules/approvals" in text(client.get("/"))
     assert ledger  # imported for symmetry with the other page tests
+
+
+def test_resident_and_coordinator_see_why_a_cap_cut_the_award(world, make_activity, make_rule, client, login):
+    community, coordinator, resident = world
+    rule = make_rule(community, coordinator, points=10, unit="hour", cap_day=15)
+    activity = make_activity(community, coordinator, rule=rule, hours=2)
+    run_in_unit(lambda: activities.sign_up(resident, db.session.get(Activity, activity.id)))
+    code = activities.poster_code(activity)
+    run_in_unit(lambda: activities.check_in_with_poster(resident, code, now=activity.starts_at))
+    run_in_unit(
+        lambda: activities.close_activity(coordinator, db.session.get(Activity, activity.id), now=activity.ends_at)
+    )
+    run_in_unit(lambda: activities.confirm_activity(coordinator, db.session.get(Activity, activity.id)))
+    note = "每日上限 15 分，已得 0 分，本次应得 20 分，实得 15 分"
+    login(resident)
+    assert note in text(client.get("/activities/mine"))
+    assert note in ledger.statement(ledger.find_resident_account(resident))[0][0].memo
+    login(coordinator)
+    assert note in text(client.get(f"/activities/{activity.id}/attendance"))
+
+
+def test_coordinator_edits_an_activity(world, make_activity, client, login):
+    community, coordinator, _ = world
+    activity = make_activity(community, coordinator, starts_in=timedelta(days=1))
+    login(coordinator)
+    page = client.get(f"/activities/{activity.id}/edit")
+    assert page.status_code == 200 and activity.title in text(page)
+    form = {
+        "title": "楼道清扫（第二次）",
+        "place": "梨园小区3栋",
+        "description": "",
+        "starts_at": "2030-01-05T08:00",
+        "ends_at": "2030-01-05T10:00",
+        "capacity": "4",
+        "rule_id": activity.rule_id,
+        "team_id": "0",
+    }
+    assert client.post(f"/activities/{activity.id}/edit", data=form).status_code == 302
+    db.session.expire_all()
+    assert (db.session.get(Activity, activity.id).title, db.session.get(Activity, activity.id).capacity) == (
+        "楼道清扫（第二次）",
+        4,
+    )

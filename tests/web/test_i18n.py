@@ -18,9 +18,21 @@ def _extracted_ids(feature: str, tmp_path: Path) -> set[str]:
     pot = tmp_path / f"{feature}.pot"
     files = [str(p.relative_to(i18n_tool.ROOT)) for p in i18n_tool.sources(feature)]
     subprocess.run(
-        [str(Path(sys.executable).with_name("pybabel")), "-q", "extract", "-F", "babel.cfg", "-k", "_l",
-         "--no-location", "-o", str(pot), *files],
-        check=True, cwd=i18n_tool.ROOT,
+        [
+            str(Path(sys.executable).with_name("pybabel")),
+            "-q",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "--no-location",
+            "-o",
+            str(pot),
+            *files,
+        ],
+        check=True,
+        cwd=i18n_tool.ROOT,
     )
     with pot.open("rb") as fh:
         return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh) if m.id}
@@ -83,7 +95,9 @@ def test_unknown_language_falls_back_to_chinese(client):
     assert 'lang="zh-Hans"' in client.get("/").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("lang, words", [("zh_Hans", ["页面不存在", "返回首页"]), ("en", ["Not found", "Back to home"])])
+@pytest.mark.parametrize(
+    "lang, words", [("zh_Hans", ["页面不存在", "返回首页"]), ("en", ["Not found", "Back to home"])]
+)
 def test_404_page_in_both_languages(client, lang, words):
     answer = client.get(f"/no-such-page?lang={lang}")
     assert answer.status_code == 404

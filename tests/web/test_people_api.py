@@ -73,10 +73,12 @@ def test_hierarchy_api_admin_only(client, bearer):
     _a, admin = bearer("admin")
     district = client.post("/api/v1/districts", json={"name": "渝中区"}, headers=admin)
     assert district.status_code == 201
-    street = client.post("/api/v1/streets", json={"name": "解放碑街道", "parent_id": district.get_json()["id"]},
-                         headers=admin).get_json()
-    community = client.post("/api/v1/communities", json={"name": "民生路社区", "parent_id": street["id"]},
-                            headers=admin).get_json()
+    street = client.post(
+        "/api/v1/streets", json={"name": "解放碑街道", "parent_id": district.get_json()["id"]}, headers=admin
+    ).get_json()
+    community = client.post(
+        "/api/v1/communities", json={"name": "民生路社区", "parent_id": street["id"]}, headers=admin
+    ).get_json()
     grid = client.post("/api/v1/grids", json={"name": "一网格", "parent_id": community["id"]}, headers=admin)
     assert grid.status_code == 201
     dup = client.post("/api/v1/grids", json={"name": "一网格", "parent_id": community["id"]}, headers=admin)
@@ -106,8 +108,11 @@ def test_role_grants_api(client, bearer, make_community):
     admin, headers = bearer("admin")
     person, _h = bearer("resident")
     community = make_community()
-    granted = client.post("/api/v1/role-grants", json={"phone": person.phone, "role": "coordinator",
-                                                       "community_id": community.id}, headers=headers)
+    granted = client.post(
+        "/api/v1/role-grants",
+        json={"phone": person.phone, "role": "coordinator", "community_id": community.id},
+        headers=headers,
+    )
     assert granted.status_code == 201
     grant_id = granted.get_json()["id"]
     no_scope = client.post("/api/v1/role-grants", json={"phone": person.phone, "role": "clerk"}, headers=headers)
@@ -127,13 +132,19 @@ def test_role_grants_api(client, bearer, make_community):
 def test_register_resident_api(client, bearer):
     coordinator, headers = bearer("coordinator")
     community_id = next(iter(coordinator.coordinated_community_ids()))
-    answer = client.post(f"/api/v1/communities/{community_id}/residents",
-                         json={"name": "罗天佑", "phone": "13911113333"}, headers=headers)
+    answer = client.post(
+        f"/api/v1/communities/{community_id}/residents",
+        json={"name": "罗天佑", "phone": "13911113333"},
+        headers=headers,
+    )
     assert answer.status_code == 201
     body = answer.get_json()
     assert body["resident"]["phone"] == "13911113333" and len(body["temporary_password"]) == 8
-    again = client.post(f"/api/v1/communities/{community_id}/residents",
-                        json={"name": "罗天佑", "phone": "13911113333"}, headers=headers)
+    again = client.post(
+        f"/api/v1/communities/{community_id}/residents",
+        json={"name": "罗天佑", "phone": "13911113333"},
+        headers=headers,
+    )
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "duplicate_phone"
     listed = client.get(f"/api/v1/communities/{community_id}/residents", headers=headers).get_json()
     assert listed["total"] == 1 and listed["items"][0]["name"] == "罗天佑"
@@ -151,8 +162,11 @@ def test_register_resident_api(client, bearer):
 def test_register_resident_bad_input(client, bearer, payload, status, code):
     coordinator, headers = bearer("coordinator")
     before = _count(User)
-    answer = client.post(f"/api/v1/communities/{next(iter(coordinator.coordinated_community_ids()))}/residents",
-                         json=payload, headers=headers)
+    answer = client.post(
+        f"/api/v1/communities/{next(iter(coordinator.coordinated_community_ids()))}/residents",
+        json=payload,
+        headers=headers,
+    )
     assert answer.status_code == status
     if code:
         assert answer.get_json()["error"]["code"] == code
@@ -165,8 +179,9 @@ def test_residents_out_of_scope(client, bearer, make_community):
         kwargs = {"station": _station(other)} if role == "clerk" else {}
         _u, headers = bearer(role, **kwargs)
         assert client.get(f"/api/v1/communities/{other.id}/residents", headers=headers).status_code == 404
-        answer = client.post(f"/api/v1/communities/{other.id}/residents",
-                             json={"name": "某人", "phone": "13911114444"}, headers=headers)
+        answer = client.post(
+            f"/api/v1/communities/{other.id}/residents", json={"name": "某人", "phone": "13911114444"}, headers=headers
+        )
         assert answer.status_code == 404
     assert db.session.scalar(sa.select(User).where(User.phone == "13911114444")) is None
 
@@ -188,18 +203,30 @@ def test_import_api_all_or_nothing(client, bearer):
     community_id = next(iter(coordinator.coordinated_community_ids()))
     before = _count(User)
     bad = "姓名,手机号,网格\n王秀英,13911110001,第一网格\n,13911110002,第一网格\n".encode()
-    answer = client.post(f"/api/v1/communities/{community_id}/resident-imports", headers=headers,
-                         data={"sheet": (io.BytesIO(bad), "r.csv")}, content_type="multipart/form-data")
+    answer = client.post(
+        f"/api/v1/communities/{community_id}/resident-imports",
+        headers=headers,
+        data={"sheet": (io.BytesIO(bad), "r.csv")},
+        content_type="multipart/form-data",
+    )
     assert answer.status_code == 422
     error = answer.get_json()["error"]
     assert error["code"] == "bad_rows" and error["details"]["rows"][0]["row"] == 3
     assert _count(User) == before
     good = "姓名,手机号,网格\n王秀英,13911110001,第一网格\n".encode()
-    answer = client.post(f"/api/v1/communities/{community_id}/resident-imports", headers=headers,
-                         data={"sheet": (io.BytesIO(good), "r.csv")}, content_type="multipart/form-data")
+    answer = client.post(
+        f"/api/v1/communities/{community_id}/resident-imports",
+        headers=headers,
+        data={"sheet": (io.BytesIO(good), "r.csv")},
+        content_type="multipart/form-data",
+    )
     assert answer.status_code == 201 and answer.get_json()["created"] == 1
-    missing = client.post(f"/api/v1/communities/{community_id}/resident-imports", headers=headers,
-                          data={}, content_type="multipart/form-data")
+    missing = client.post(
+        f"/api/v1/communities/{community_id}/resident-imports",
+        headers=headers,
+        data={},
+        content_type="multipart/form-data",
+    )
     assert missing.status_code == 400
 
 

@@ -71,8 +71,12 @@ def test_coordinator_sees_only_own_community(client, make_user, login, make_comm
     other = make_community()
     login(coordinator)
     assert client.get(f"/communities/{other.id}/residents").status_code == 404
-    assert client.post(f"/communities/{other.id}/residents", data={"name": "某人", "phone": "13911112222",
-                                                                   "grid_id": 0}).status_code == 404
+    assert (
+        client.post(
+            f"/communities/{other.id}/residents", data={"name": "某人", "phone": "13911112222", "grid_id": 0}
+        ).status_code
+        == 404
+    )
     assert _count(User) == 1
 
 
@@ -80,8 +84,9 @@ def test_register_resident_shows_password_once_then_first_login_asks_for_new(cli
     coordinator = make_user("coordinator")
     community_id = coordinator.grants[0].community_id
     login(coordinator)
-    answer = client.post(f"/communities/{community_id}/residents",
-                         data={"name": "马春花", "phone": "139-1111-2222", "grid_id": 0})
+    answer = client.post(
+        f"/communities/{community_id}/residents", data={"name": "马春花", "phone": "139-1111-2222", "grid_id": 0}
+    )
     assert answer.status_code == 201
     password = re.search(r'<code class="secret">([a-z0-9]{8})</code>', _text(answer)).group(1)
     listing = _text(client.get(f"/communities/{community_id}/residents"))
@@ -90,8 +95,9 @@ def test_register_resident_shows_password_once_then_first_login_asks_for_new(cli
     resident_client = app.test_client()
     resident_client.post("/login", data={"phone": "13911112222", "password": password})
     assert resident_client.get("/").headers["Location"].endswith("/account/password")
-    changed = resident_client.post("/account/password",
-                                   data={"current": password, "new": "chunhua-2026", "confirm": "chunhua-2026"})
+    changed = resident_client.post(
+        "/account/password", data={"current": password, "new": "chunhua-2026", "confirm": "chunhua-2026"}
+    )
     assert changed.status_code == 302
     assert resident_client.get("/").status_code == 200
 
@@ -117,8 +123,10 @@ def test_register_resident_bad_input_changes_nothing(client, make_user, login, d
 def test_register_duplicate_phone(client, make_user, login):
     coordinator = make_user("coordinator")
     login(coordinator)
-    answer = client.post(f"/communities/{coordinator.grants[0].community_id}/residents",
-                         data={"name": "重复", "phone": coordinator.phone, "grid_id": 0})
+    answer = client.post(
+        f"/communities/{coordinator.grants[0].community_id}/residents",
+        data={"name": "重复", "phone": coordinator.phone, "grid_id": 0},
+    )
     assert answer.status_code == 400
     assert "该手机号码已注册" in _text(answer)
 
@@ -128,8 +136,11 @@ def test_import_page_bad_rows_listed(client, make_user, login):
     login(coordinator)
     before = _count(User)
     sheet = "姓名,手机号,网格\n王秀英,13911110001,第一网格\n李建国,123,第一网格\n".encode()
-    answer = client.post(f"/communities/{coordinator.grants[0].community_id}/residents/import",
-                         data={"sheet": (io.BytesIO(sheet), "居民.csv")}, content_type="multipart/form-data")
+    answer = client.post(
+        f"/communities/{coordinator.grants[0].community_id}/residents/import",
+        data={"sheet": (io.BytesIO(sheet), "居民.csv")},
+        content_type="multipart/form-data",
+    )
     assert answer.status_code == 422
     page = _text(answer)
     assert "<td>3</td>" in page and "有效的 11 位" in page and "没有导入" in page
@@ -140,8 +151,11 @@ def test_import_page_success(client, make_user, login):
     coordinator = make_user("coordinator")
     login(coordinator)
     sheet = "name,phone,grid\n王秀英,13911110001,第一网格\n李建国,13911110002,第二网格\n".encode()
-    answer = client.post(f"/communities/{coordinator.grants[0].community_id}/residents/import",
-                         data={"sheet": (io.BytesIO(sheet), "r.csv")}, content_type="multipart/form-data")
+    answer = client.post(
+        f"/communities/{coordinator.grants[0].community_id}/residents/import",
+        data={"sheet": (io.BytesIO(sheet), "r.csv")},
+        content_type="multipart/form-data",
+    )
     assert answer.status_code == 201
     assert len(re.findall(r'<code class="secret">[a-z0-9]{8}</code>', _text(answer))) == 2
     assert _count(User) == 3
@@ -186,13 +200,16 @@ def test_admin_manages_places_and_roles(client, make_user, login):
 
     person = make_user("resident")
     community_id = person.community_id
-    answer = client.post("/admin/roles", data={"phone": person.phone, "role": "coordinator",
-                                               "community_id": community_id, "station_id": 0})
+    answer = client.post(
+        "/admin/roles",
+        data={"phone": person.phone, "role": "coordinator", "community_id": community_id, "station_id": 0},
+    )
     assert answer.status_code == 302
     grant = db.session.scalar(sa.select(RoleGrant).where(RoleGrant.user_id == person.id))
     assert grant.role == "coordinator" and grant.community_id == community_id
-    missing = client.post("/admin/roles", data={"phone": "13000000000", "role": "admin",
-                                                "community_id": 0, "station_id": 0})
+    missing = client.post(
+        "/admin/roles", data={"phone": "13000000000", "role": "admin", "community_id": 0, "station_id": 0}
+    )
     assert missing.status_code == 400
     client.post(f"/admin/roles/{grant.id}/revoke")
     assert db.session.get(RoleGrant, grant.id) is None

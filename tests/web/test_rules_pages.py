@@ -70,10 +70,8 @@ def test_coordinator_drafts_publishes_changes_and_retires(world, client, login):
     assert client.post(f"/rules/{rule.id}/publish").status_code == 302
     db.session.expire_all()
     assert rules.current_version(db.session.get(Rule, rule.id)).points == 10
-    client.post(
-        f"/rules/{rule.id}/edit",
-        data=dict(RULE_FORM, community_id=community.id, points="12"),
-    )
+    assert client.get(f"/rules/{rule.id}/edit").status_code == 200
+    assert client.post(f"/rules/{rule.id}/edit", data=dict(RULE_FORM, points="12")).status_code == 302
     db.session.expire_all()
     versions = db.session.scalars(sa.select(RuleVersion).order_by(RuleVersion.version)).all()
     assert [(v.version, v.points) for v in versions] == [(1, 10), (2, 12)]

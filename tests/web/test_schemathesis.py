@@ -58,8 +58,12 @@ def seeded_template(tmp_path_factory) -> tuple[Path, dict[str, str]]:
         db.create_all()
         run_in_unit(seed_all)
         ctx = run_in_unit(seed_core)  # idempotent: returns the same demo people
-        people = {"admin": ctx.admin, "coordinator": ctx.coordinator, "clerk": ctx.clerks[0],
-                  "resident": ctx.residents[0]}
+        people = {
+            "admin": ctx.admin,
+            "coordinator": ctx.coordinator,
+            "clerk": ctx.clerks[0],
+            "resident": ctx.residents[0],
+        }
         for role, user in people.items():
             tokens[role] = run_in_unit(lambda user=user: create_token(user, "fuzz"))[1]
         db.session.remove()
@@ -84,8 +88,9 @@ def test_api_operation(seeded_template, tmp_path, method, path):
     operation = schema[path][method]
     cases = operation.as_strategy(GenerationMode.POSITIVE) | operation.as_strategy(GenerationMode.NEGATIVE)
 
-    @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     @given(case=cases, role=st.sampled_from(ROLES))
     def fuzz(case, role):
         case.headers = {**(case.headers or {}), "Authorization": f"Bearer {tokens[role]}"}

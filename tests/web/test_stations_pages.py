@@ -234,3 +234,19 @@ def test_item_edit_and_bad_input_changes_nothing(app, counter, login):
     assert ok.status_code == 302
     db.session.refresh(item)
     assert item.points == 180 and item.limit_period == "month" and item.active is False  # unchecked box
+
+
+def test_huge_or_foreign_ids_are_404_not_500(app, counter, login):
+    s = counter
+    login(s.clerk, s.client)
+    assert s.client.get("/stations/99999999999999999999999/scan").status_code == 404
+    assert s.client.get("/stations/redemptions/99999999999999999999999").status_code == 404
+    code = issue_code_as_resident(app, s, login)
+    login(s.clerk, s.client)
+    html = s.client.post(f"/stations/{s.station.id}/scan", data={"code": code.digits}).get_data(as_text=True)
+    form = {"code": hidden(html, "code"), "token": hidden(html, "token"), "qty_99999999999999999999": "1"}
+    response = s.client.post(f"/stations/{s.station.id}/redeem", data=form)
+    assert response.status_code in (302, 404)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Redemption)) == 0
+    login(s.resident, s.client)
+    assert s.client.get("/stations/pay?for=99999999999999999999").status_code == 404

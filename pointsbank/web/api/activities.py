@@ -80,6 +80,19 @@ def get_activity(activity_id: int):
     return activities.get_activity(activity_id, current_user)
 
 
+@blp.patch("/activities/<int:activity_id>")
+@blp.arguments(s.ActivityUpdateSchema)
+@blp.response(200, s.ActivitySchema)
+@_errors(400, 401, 404, 422)
+@blp.doc(security=SECURITY)
+@api_auth
+@unit_of_work
+def update_activity(data, activity_id: int):
+    """Change an open activity (coordinator); more places move people up from the waiting list."""
+    activity = activities.get_activity(activity_id, current_user, manage=True)
+    return activities.update_activity(current_user, activity, **data)
+
+
 @blp.get("/activities/<int:activity_id>/signups")
 @blp.response(200, s.SignupSchema(many=True))
 @_errors(401, 404)

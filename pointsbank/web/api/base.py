@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 import marshmallow as ma
 from flask import current_app, g, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Api, Blueprint
 from flask_wtf.csrf import CSRFError, validate_csrf
@@ -60,12 +61,12 @@ def api_auth(fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if not current_user.is_authenticated:
-            raise Unauthorized("unauthorized", "Log in or send a bearer token.")
+            raise Unauthorized("unauthorized", _l("Log in or send a bearer token."))
         if _needs_csrf():
             try:
                 validate_csrf(request.headers.get("X-CSRFToken", ""))
             except (ValidationError, CSRFError) as exc:
-                raise DomainError("csrf_failed", "Missing or invalid CSRF token.", status=400) from exc
+                raise DomainError("csrf_failed", _l("Missing or invalid CSRF token."), status=400) from exc
         return fn(*args, **kwargs)
 
     return wrapper

@@ -154,12 +154,15 @@ def list_communities(args):
     """Communities in my scope: all for admins, coordinated ones, my own as a resident."""
     query = sa.select(Community).order_by(Community.id)
     if not current_user.is_admin:
-        ids = current_user.coordinated_community_ids() | ({current_user.community_id} if current_user.community_id else set())
+        ids = current_user.coordinated_community_ids() | (
+            {current_user.community_id} if current_user.community_id else set()
+        )
         query = query.where(Community.id.in_(ids))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     items = db.session.scalars(
         query.options(selectinload(Community.grids), selectinload(Community.street).selectinload(Street.district))
-        .offset((args["page"] - 1) * args["per_page"]).limit(args["per_page"])
+        .offset((args["page"] - 1) * args["per_page"])
+        .limit(args["per_page"])
     ).all()
     return {"items": items, "total": total}
 
@@ -245,7 +248,9 @@ def register_resident(data, community_id: int):
 @blp.response(201, ImportResultSchema)
 @blp.alt_response(400, **INVALID)
 @blp.alt_response(404, **NOT_FOUND)
-@blp.alt_response(422, schema=ErrorSchema, description="Bad rows (details.rows: row, column, code, message); nothing imported")
+@blp.alt_response(
+    422, schema=ErrorSchema, description="Bad rows (details.rows: row, column, code, message); nothing imported"
+)
 @blp.doc(security=SECURITY)
 @api_auth
 @unit_of_work

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from pointsbank.activities import service as activities
 from pointsbank.activities.forms import (
+    SHANGHAI,
     ActivityForm,
     AttendanceForm,
     CodeForm,
@@ -265,6 +266,41 @@ def new():
         flash(_("Activity created. Print its poster for check-in."), "success")
         return redirect(url_for("activities.detail", activity_id=activity.id))
     return render_template("activities/form.html", form=form), 400 if request.method == "POST" else 200
+
+
+@bp.route("/<int:activity_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(activity_id: int):
+    """Coordinator: change an open activity (more places move people up from the waiting list)."""
+    activity = activities.get_activity(activity_id, current_user, manage=True)
+    form = _activity_form()
+    del form.community_id
+    if request.method == "GET":
+        for name in ("title", "place", "description", "capacity", "rule_id"):
+            getattr(form, name).data = getattr(activity, name)
+        form.team_id.data = activity.team_id or 0
+        form.starts_at.data = activities.utc(activity.starts_at).astimezone(SHANGHAI).replace(tzinfo=None)
+        form.ends_at.data = activities.utc(activity.ends_at).astimezone(SHANGHAI).replace(tzinfo=None)
+    elif form.validate_on_submit():
+        unit_of_work(
+            lambda: activities.update_activity(
+                current_user,
+                activity,
+                title=form.title.data,
+                place=form.place.data,
+                description=form.description.data or "",
+                starts_at=local_to_utc(form.starts_at.data),
+                ends_at=local_to_utc(form.ends_at.data),
+                capacity=form.capacity.data,
+                rule_id=form.rule_id.data,
+                team_id=form.team_id.data or None,
+            )
+        )()
+        flash(_("Activity saved."), "success")
+        return redirect(url_for("activities.detail", activity_id=activity.id))
+    return render_template("activities/form.html", form=form, activity=activity), (
+        400 if request.method == "POST" else 200
+    )
 
 
 @bp.post("/<int:activity_id>/call-off")

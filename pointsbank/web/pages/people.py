@@ -35,10 +35,16 @@ def _only_failures(response) -> bool:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, key_func=_login_phone_key, methods=["POST"], deduct_when=_only_failures,
-               error_message="too_many_logins")
-@limiter.limit(lambda: "20 per 15 minutes", methods=["POST"], deduct_when=_only_failures,
-               error_message="too_many_logins")
+@limiter.limit(
+    _login_limit,
+    key_func=_login_phone_key,
+    methods=["POST"],
+    deduct_when=_only_failures,
+    error_message="too_many_logins",
+)
+@limiter.limit(
+    lambda: "20 per 15 minutes", methods=["POST"], deduct_when=_only_failures, error_message="too_many_logins"
+)
 def login():
     """Log in with mobile number and password."""
     if current_user.is_authenticated:
@@ -72,8 +78,14 @@ def logout():
 
 
 # Pages a user with a temporary password may still open before choosing their own password.
-_OPEN_WITH_TEMPORARY = {"people.change_password", "people.logout", "people.login", "static", "home.set_language",
-                        "home.toggle_elder"}
+_OPEN_WITH_TEMPORARY = {
+    "people.change_password",
+    "people.logout",
+    "people.login",
+    "static",
+    "home.set_language",
+    "home.toggle_elder",
+}
 
 
 @bp.before_app_request
@@ -89,8 +101,12 @@ def _ask_for_own_password():
     return None
 
 
-ROLE_LABELS = {"resident": _l("Resident"), "clerk": _l("Station clerk"), "coordinator": _l("Coordinator"),
-               "admin": _l("Admin")}
+ROLE_LABELS = {
+    "resident": _l("Resident"),
+    "clerk": _l("Station clerk"),
+    "coordinator": _l("Coordinator"),
+    "admin": _l("Admin"),
+}
 COLUMN_LABELS = {"name": _l("Name"), "phone": _l("Mobile number"), "grid": _l("Grid")}
 
 
@@ -104,8 +120,13 @@ def home_links(user) -> list[Link]:
     links: list[Link] = []
     for community_id in sorted(user.coordinated_community_ids()):
         community = db.session.get(Community, community_id)
-        links.append(Link(_("Residents of %(name)s", name=community.name), url_for("people.residents", community_id=community_id),
-                          _("Register or import residents")))
+        links.append(
+            Link(
+                _("Residents of %(name)s", name=community.name),
+                url_for("people.residents", community_id=community_id),
+                _("Register or import residents"),
+            )
+        )
     if user.is_admin:
         links.append(Link(_("Communities and grids"), url_for("people.places"), _("District, street, community, grid")))
         links.append(Link(_("Roles"), url_for("people.roles"), _("Coordinators, clerks, admins")))
@@ -142,9 +163,9 @@ def change_password():
 
 
 def _my_tokens() -> list[ApiToken]:
-    return list(db.session.scalars(
-        sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
-    ))
+    return list(
+        db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc()))
+    )
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])
@@ -187,8 +208,15 @@ def _residents_page(community: Community, form: ResidentForm, import_form: Impor
     page = max(request.args.get("page", 1, type=int), 1)
     residents, total = service.list_residents(community, page=page, per_page=PER_PAGE)
     return render_template(
-        "people/residents.html", community=community, form=form, import_form=import_form, residents=residents,
-        total=total, page=page, pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), **extra,
+        "people/residents.html",
+        community=community,
+        form=form,
+        import_form=import_form,
+        residents=residents,
+        total=total,
+        page=page,
+        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
+        **extra,
     ), status
 
 
@@ -240,6 +268,7 @@ def import_sheet(community_id: int):
 
 # --- hierarchy and roles (admins) ----------------------------------------------------------------------------
 
+
 def _try(action, success: str) -> None:
     """Run an admin action; a refusal (not a missing object) becomes an error message on the same page."""
     try:
@@ -261,8 +290,7 @@ KIND_LABELS = {"district": _l("District"), "street": _l("Street"), "community": 
 def places():
     """The hierarchy 区 › 街道 › 社区 › 网格 with forms to add, rename and delete."""
     service.require_admin(current_user)
-    return render_template("admin/places.html", districts=service.hierarchy_tree(), form=PlaceForm(),
-                           kinds=KIND_LABELS)
+    return render_template("admin/places.html", districts=service.hierarchy_tree(), form=PlaceForm(), kinds=KIND_LABELS)
 
 
 @bp.post("/admin/places/<kind>")
@@ -324,8 +352,9 @@ def roles():
     if form.validate_on_submit():
         try:
             user = service.find_user_by_phone(form.phone.data)
-            service.grant_role_by_ids(user, form.role.data, form.community_id.data or None,
-                                      form.station_id.data or None)
+            service.grant_role_by_ids(
+                user, form.role.data, form.community_id.data or None, form.station_id.data or None
+            )
         except DomainError as err:
             form.phone.errors = list(form.phone.errors) + [str(err.message)]
         else:
@@ -336,8 +365,15 @@ def roles():
     status = 400 if request.method == "POST" else 200
     places = {("community", v): label for v, label in form.community_id.choices}
     places.update({("station", v): label for v, label in form.station_id.choices})
-    return render_template("admin/roles.html", form=form, grants=grants, total=total, page=page, places=places,
-                           pages=max((total + PER_PAGE - 1) // PER_PAGE, 1)), status
+    return render_template(
+        "admin/roles.html",
+        form=form,
+        grants=grants,
+        total=total,
+        page=page,
+        places=places,
+        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
+    ), status
 
 
 @bp.post("/admin/roles/<int:grant_id>/revoke")

@@ -150,7 +150,7 @@ def edit(rule_id: int):
     """Change a rule: a draft changes in place, a published rule gets a new version."""
     rule = rules.get_rule(rule_id, current_user, manage=True)
     form = RuleForm(obj=None)
-    form.community_id.choices = [(rule.community_id, "")]
+    del form.community_id
     if request.method == "GET":
         latest = rule.latest
         for name in (
@@ -171,7 +171,6 @@ def edit(rule_id: int):
         )
         form.valid_from.data = local_date(latest.valid_from)
         form.valid_until.data = local_date(latest.valid_until, last_day=True)
-        form.community_id.data = rule.community_id
     elif form.validate_on_submit():
         version = unit_of_work(lambda: rules.update_rule(current_user, rule, **form.values()))()
         if rule.status == "published":
