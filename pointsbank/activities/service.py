@@ -434,12 +434,17 @@ def check_in_volunteer(actor, activity: Activity, code: str, now: datetime | Non
     return _scan(activity, user_id, utc(now or utcnow()), actor.id)
 
 
-def clipped_hours(activity: Activity, signup: Signup) -> float:
-    """Hours between check-in and check-out (the end when there was none), clipped to the time window."""
+def clipped_hours(activity: Activity, signup: Signup, until: datetime | None = None) -> float:
+    """Hours between check-in and check-out (without one: the end, or `until` if earlier), clipped to the window."""
     if signup.checked_in_at is None:
         return 0.0
     start = max(utc(signup.checked_in_at), utc(activity.starts_at))
-    end = min(utc(signup.checked_out_at or activity.ends_at), utc(activity.ends_at))
+    last = (
+        utc(signup.checked_out_at)
+        if signup.checked_out_at
+        else min(utc(until or activity.ends_at), utc(activity.ends_at))
+    )
+    end = min(last, utc(activity.ends_at))
     seconds = max((end - start).total_seconds(), 0)
     return math.floor(seconds / 36) / 100
 
@@ -464,7 +469,7 @@ def close_activity(actor, activity: Activity, now: datetime | None = None) -> Ac
             signup.status = "no_show"
         else:
             signup.status = "attended"
-            signup.hours = clipped_hours(activity, signup)
+            signup.hours = clipped_hours(activity, signup, until=now)
     activity.status, activity.closed_at = "closed", now
     db.session.flush()
     return activity

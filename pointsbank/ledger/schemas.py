@@ -113,3 +113,7 @@ class AdjustmentListSchema(ma.Schema):
     total = ma.fields.Integer()
     page = ma.fields.Integer()
     per_page = ma.fields.Integer()
+
+
+class ReversalArgsSchema(ma.Schema):
+    reason = ma.fields.String(required=True, validate=V.Length(min=1, max=120))

@@ -593,3 +593,21 @@ def adjustment_in_scope(user: Any, adjustment_id: int) -> Adjustment:
         raise NotFound()
     _require_coordinator(user, adjustment.community_id)
     return adjustment
+
+
+REVERSIBLE_BY_COORDINATOR = ("award", "fund_award", "adjustment")
+
+
+def coordinator_reverse(user: Any, transfer_id: int, *, key: str, reason: str) -> Transfer:
+    """A coordinator fixes a mistaken award, fund award or adjustment in their communities by reversing it."""
+    transfer = db.session.get(Transfer, transfer_id)
+    if transfer is None:
+        raise NotFound()
+    community_ids = set(db.session.scalars(
+        sa.select(Account.community_id).join(Entry, Entry.account_id == Account.id).where(Entry.transfer_id == transfer_id)
+    ))
+    if not user.is_admin and not community_ids <= user.coordinated_community_ids():
+        raise NotFound()
+    if transfer.kind not in REVERSIBLE_BY_COORDINATOR:
+        raise Refused("not_reversible_here", _l("Only awards and adjustments can be reversed here."))
+    return reverse(transfer, key=key, actor_id=user.id, reason=reason)

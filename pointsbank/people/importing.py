@@ -164,3 +164,27 @@ def import_residents(community: Community, rows: list[SheetRow]) -> list[tuple[U
     return [
         register_resident(community, row.name, row.phone, grids.get(row.grid) if row.grid else None) for row in rows
     ]
+
+
+def template_sheet(grids: list[str]) -> bytes:
+    """An XLSX with the header row 姓名/手机号/网格, a grid list to pick from, and no data rows."""
+    from openpyxl import Workbook
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "居民"
+    sheet.append(["姓名", "手机号", "网格"])
+    for column, width in (("A", 12), ("B", 16), ("C", 24)):
+        sheet.column_dimensions[column].width = width
+    sheet.column_dimensions["B"].number_format = "@"
+    if grids:
+        lists = book.create_sheet("网格")
+        for name in grids:
+            lists.append([name])
+        choice = DataValidation(type="list", formula1=f"=网格!$A$1:$A${len(grids)}", allow_blank=True)
+        sheet.add_data_validation(choice)
+        choice.add("C2:C1001")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -302,3 +302,15 @@ def list_residents(community: Community, page: int = 1, per_page: int = 50) -> t
         base.options(selectinload(User.grid)).order_by(User.id).offset((page - 1) * per_page).limit(per_page)
     ).all()
     return list(rows), total
+
+
+def reset_resident_password(community: Community, user_id: int) -> tuple[User, str]:
+    """A resident forgot their password: a new temporary one (returned once) replaces it."""
+    user = db.session.get(User, user_id)
+    if user is None or user.community_id != community.id:
+        raise NotFound()
+    password = temporary_password()
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    db.session.flush()
+    return user, password

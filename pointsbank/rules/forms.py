@@ -10,6 +10,8 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    DecimalField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -86,6 +88,18 @@ class RuleForm(FlaskForm):
             "valid_from": day_start(self.valid_from.data),
             "valid_until": day_start(self.valid_until.data + timedelta(days=1)) if self.valid_until.data else None,
         }
+
+
+class AwardForm(FlaskForm):
+    phone = StringField(_l("Resident's mobile number"), validators=[DataRequired(), Length(max=20)])
+    quantity = DecimalField(
+        _l("How many (times, or hours)"),
+        places=2,
+        default=1,
+        validators=[DataRequired(), NumberRange(min=0.25, max=1000)],
+    )
+    note = StringField(_l("What they did (shown on their statement)"), validators=[Length(max=80)])
+    nonce = HiddenField(validators=[DataRequired(), Length(max=40)])
 
 
 class RejectForm(FlaskForm):

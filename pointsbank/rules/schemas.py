@@ -162,3 +162,24 @@ class BulkApproveSchema(ma.Schema):
 class BulkResultSchema(ma.Schema):
     approved = ma.fields.Integer()
     skipped = ma.fields.Integer()
+
+
+class AwardRequestSchema(ma.Schema):
+    resident_id = ma.fields.Integer(required=True, **ID)
+    quantity = ma.fields.Float(
+        load_default=1,
+        validate=ma.validate.Range(min=0.25, max=1000),
+        metadata={"description": "Occurrences (whole) or hours, by the rule's unit"},
+    )
+    note = ma.fields.String(load_default="", validate=ma.validate.Length(max=80))
+
+
+class AwardOutcomeSchema(ma.Schema):
+    status = ma.fields.String(metadata={"enum": ["posted", "pending", "capped_out"]})
+    requested = ma.fields.Integer()
+    awarded = ma.fields.Integer()
+    cap_note = ma.fields.String(allow_none=True, metadata={"description": "Why a cap cut the award, in words"})
+    transfer_id = ma.fields.Function(lambda o: o.transfer.id if o.transfer is not None else None, allow_none=True)
+    pending_award_id = ma.fields.Function(
+        lambda o: o.pending_award.id if o.pending_award is not None else None, allow_none=True
+    )

@@ -137,6 +137,7 @@ def update_rule(actor, rule: Rule, **values: Any) -> RuleVersion:
     """Change a rule: a draft changes in place; a published rule gets a new published version."""
     if not can_manage(actor, rule.community_id):
         raise NotFound()
+    _lock_rule(rule)
     if rule.status == "retired":
         raise Refused("rule_retired", _l("This rule is retired; it cannot change."))
     if "category" in values and values["category"] is not None and values["category"] not in RULE_CATEGORIES:
@@ -161,7 +162,6 @@ def update_rule(actor, rule: Rule, **values: Any) -> RuleVersion:
         db.session.flush()
         return latest
     now = utcnow()
-    _lock_rule(rule)
     for version in rule.versions:
         if version.published_at is not None and version.superseded_at is None:
             version.superseded_at = now
@@ -175,6 +175,7 @@ def publish_rule(actor, rule: Rule) -> Rule:
     """Put a draft rule in force from its start date."""
     if not can_manage(actor, rule.community_id):
         raise NotFound()
+    _lock_rule(rule)
     if rule.status == "published":
         return rule
     if rule.status == "retired":
@@ -189,6 +190,7 @@ def retire_rule(actor, rule: Rule) -> Rule:
     """End a rule: nothing new is awarded under it (past awards stay)."""
     if not can_manage(actor, rule.community_id):
         raise NotFound()
+    _lock_rule(rule)
     if rule.status == "retired":
         return rule
     now = utcnow()
@@ -208,7 +210,9 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _lock_rule(rule: Rule) -> None:
+    """Lock the rule row, then re-read it and its versions (another coordinator may have just changed it)."""
     db.session.execute(sa.select(Rule.id).where(Rule.id == rule.id).with_for_update())
+    db.session.refresh(rule, ["status", "versions"])
 
 
 # ---------------------------------------------------------------- in force
@@ -417,9 +421,14 @@ def award_under_rule(
         return AwardOutcome("capped_out", 0, 0)
     existing = _existing_transfer(key)
     if existing is not None:
-        return AwardOutcome("posted", requested, _resident_amount(existing, resident.id), None, existing)
+        awarded = _resident_amount(existing, resident.id)
+        if existing.rule_version_id != version.id or awarded <= 0:
+            raise Conflict("idempotency_conflict", _l("This request was already made with different content."))
+        return AwardOutcome("posted", requested, awarded, None, existing)
     queued = db.session.scalar(sa.select(PendingAward).where(PendingAward.idempotency_key == key))
     if queued is not None:
+        if queued.resident_id != resident.id or queued.rule_version_id != version.id:
+            raise Conflict("idempotency_conflict", _l("This request was already made with different content."))
         return _outcome_of_pending(queued)
     if version.needs_approval:
         subject_type, subject_id = subject or (None, None)
@@ -529,6 +538,36 @@ def _outcome_of_pending(pending: PendingAward) -> AwardOutcome:
         pending.cap_note,
         None,
         pending,
+    )
+
+
+def award_by_coordinator(
+    actor, rule: Rule, resident_id: int, *, quantity: float = 1, note: str = "", key: str
+) -> AwardOutcome:
+    """A coordinator awards a resident under a rule in force (their word is the evidence); caps apply."""
+    from pointsbank.people.models import User
+
+    if not can_manage(actor, rule.community_id):
+        raise NotFound()
+    resident = db.session.get(User, resident_id)
+    if resident is None or resident.community_id != rule.community_id:
+        raise NotFound("resident_not_found", _l("No resident of this community has this number."))
+    if resident.id == actor.id:
+        raise Refused("own_award", _l("You cannot decide on an award to yourself; ask another coordinator."))
+    version = current_version(rule)
+    if version is None:
+        raise Refused("rule_not_in_force", _l("This rule is not published."))
+    label = f"{rule.title}（{version.grade}）" if version.grade else rule.title
+    amount = f" {quantity:g} 小时" if version.unit == "hour" else (f" ×{quantity:g}" if quantity != 1 else "")
+    memo = f"{rule.category}：{label}{amount}" + (f"，{note.strip()}" if note and note.strip() else "")
+    return award_under_rule(
+        resident,
+        version,
+        quantity=quantity,
+        key=f"rule:{rule.id}:by:{actor.id}:{key}",
+        actor_id=actor.id,
+        memo=memo[:200],
+        subject=("rule", rule.id),
     )
 
 

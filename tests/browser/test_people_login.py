@@ -89,7 +89,7 @@ def _coordinator(app, phone="13800000002", password="coord-pass-2026"):
 
 
 def test_coordinator_imports_a_sheet_and_a_resident_logs_in(live_server, chromium, tmp_path):
-    phone, password, community_id = _coordinator(live_server.app)
+    phone, password, _community_id = _coordinator(live_server.app)
     browser = chromium()
     page = browser.new_page(viewport=PHONE_SIZE)
     _login(page, live_server.url, phone, password)

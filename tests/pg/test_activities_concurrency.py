@@ -17,7 +17,7 @@ from pointsbank.ledger import service as ledger
 from pointsbank.ledger.models import Transfer
 from pointsbank.people.models import User
 from pointsbank.rules import service as rules
-from pointsbank.rules.models import PendingAward
+from pointsbank.rules.models import PendingAward, RuleVersion
 
 
 def race(app, work, n: int = 2) -> list:
@@ -128,7 +128,15 @@ def test_concurrent_awards_respect_the_cap(pg_app, make_community, make_user, ma
     version = rules.current_version(make_rule(community, points=10, cap_day=15))
     results = race(
         pg_app,
-        lambda i: rules.award_under_rule(resident, version, key=f"pg:cap:{i}", actor_id=None, memo="楼道清扫").awarded,
+        lambda i: (
+            rules.award_under_rule(
+                db.session.get(User, resident.id),
+                db.session.get(RuleVersion, version.id),
+                key=f"pg:cap:{i}",
+                actor_id=None,
+                memo="楼道清扫",
+            ).awarded
+        ),
         n=n,
     )
     assert sorted(results) == [0, 5, 10]
@@ -142,9 +150,35 @@ def test_same_award_queued_twice_at_once_is_one_pending_award(pg_app, make_commu
     results = race(
         pg_app,
         lambda i: (
-            rules.award_under_rule(resident, version, key="pg:queue", actor_id=None, memo="邻里帮扶").pending_award.id
+            rules.award_under_rule(
+                db.session.get(User, resident.id),
+                db.session.get(RuleVersion, version.id),
+                key="pg:queue",
+                actor_id=None,
+                memo="邻里帮扶",
+            ).pending_award.id
         ),
         n=3,
     )
     assert len(set(results)) == 1, results
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PendingAward)) == 1
+
+
+def test_two_coordinators_changing_a_rule_at_once_make_two_versions(pg_app, make_community, make_user, make_rule):
+    from pointsbank.rules.models import Rule
+
+    community = make_community()
+    coordinators = [make_user("coordinator", community=community, name=n) for n in ("陈渝", "周红")]
+    rule = make_rule(community, coordinators[0], points=10)
+
+    def change(i):
+        user = db.session.get(User, coordinators[i].id)
+        return rules.update_rule(user, db.session.get(Rule, rule.id), points=11 + i).version
+
+    results = race(pg_app, change)
+    assert sorted(results) == [2, 3], results
+    db.session.expire_all()
+    in_force = db.session.scalars(
+        sa.select(RuleVersion).where(RuleVersion.rule_id == rule.id, RuleVersion.superseded_at.is_(None))
+    ).all()
+    assert len(in_force) == 1 and in_force[0].version == 3

@@ -74,3 +74,23 @@ def test_e_ten_workers_random_transfers_keep_every_promise(pg_app, make_user, aw
 
 def test_hold_ends_once_under_concurrency(pg_app, make_user, award_points, ledger_station):
     scenario_hold_end_race(pg_app, make_user, award_points, ledger_station, threads=20)
+
+
+def test_two_expiry_runs_at_once_expire_once_on_postgresql(pg_app, make_user, award_points):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from pointsbank.extensions import db
+    from pointsbank.ledger import expiry
+    from pointsbank.people.models import Community
+
+    residents = [make_user()]
+    residents.append(make_user(community=residents[0].community))
+    run_in_unit(lambda: setattr(db.session.get(Community, residents[0].community_id), "expiry_policy", "year_end"))
+    for r in residents:
+        award_points(r, 40)
+    later = datetime(datetime.now().year + 1, 1, 1, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
+    results = run_together(pg_app, 4, lambda i: run_in_unit(lambda: expiry.expire_points(now=later)))
+    assert all(r[0] == "ok" for r in results), results
+    assert sum(r[1] for r in results) == 80
+    assert ledger_totals() == (0, {}, [])

@@ -271,3 +271,15 @@ def test_more_places_move_the_waiting_list_up_and_fewer_than_taken_is_refused(wo
     assert (fresh(activity).capacity, fresh(activity).place) == (2, "梨园小区5栋")
     with pytest.raises(NotFound):
         run_in_unit(lambda: activities.update_activity(a, fresh(activity), capacity=5))
+
+
+def test_closing_early_counts_a_missing_check_out_only_until_the_close(world, make_activity):
+    community, coordinator, (a, *_) = world
+    activity = make_activity(community, coordinator, hours=3)
+    run_in_unit(lambda: activities.sign_up(a, fresh(activity)))
+    code = activities.poster_code(activity)
+    run_in_unit(lambda: activities.check_in_with_poster(a, code, now=activity.starts_at - timedelta(minutes=20)))
+    run_in_unit(
+        lambda: activities.close_activity(coordinator, fresh(activity), now=activity.starts_at + timedelta(hours=1))
+    )
+    assert activities.signup_of(activity, a.id).hours == 1.0  # not the 3 hours of the window, not the 20 early minutes

@@ -116,3 +116,30 @@ def test_flask_points_expire_command(app, make_user, award_points, clock):
     assert runner.invoke(args=["points", "expire", "--now", "2026-01-01T00:00:02"]).exit_code != 0
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ledger.Transfer).where(ledger.Transfer.kind == "expiry")) == 1
+
+
+def test_two_expiry_runs_at_once_expire_once(app, make_user, award_points, clock):
+    from tests.factories.ledger import run_together
+
+    residents = [make_user()]
+    set_policy(residents[0].community, "year_end")
+    residents.append(make_user(community=residents[0].community))
+    clock(at(2025, 4, 1))
+    for r in residents:
+        award_points(r, 40)
+    results = run_together(app, 4, lambda i: run_in_unit(lambda: expiry.expire_points(now=at(2026, 1, 1, 1))))
+    assert all(r[0] == "ok" for r in results), results
+    assert sum(r[1] for r in results) == 80
+    assert [balance_of(r).balance for r in residents] == [0, 0]
+    assert ledger_totals() == (0, {}, [])
+
+
+def test_expire_holds_command(app, make_user, award_points):
+    resident = make_user()
+    award_points(resident, 10)
+    account = ledger.find_resident_account(resident)
+    run_in_unit(lambda: ledger.hold(account, 4, key="h", expires_at=datetime.now(CST) - timedelta(minutes=1), memo="x"))
+    runner = app.test_cli_runner()
+    assert "expired 1 hold(s)" in runner.invoke(args=["ledger", "expire-holds"]).output
+    assert "expired 0 hold(s)" in runner.invoke(args=["ledger", "expire-holds"]).output
+    assert balance_of(resident) == (10, 0, 10)

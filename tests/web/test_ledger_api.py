@@ -126,3 +126,32 @@ def test_fund_award_by_coordinator(client, login, make_user, award_points):
     assert ledger.balance(account).balance == 25
     login(resident)
     assert client.post("/api/v1/fund-awards", json={"account_id": account.id, "points": 1, "memo": "x"}).status_code == 404
+
+
+def test_coordinator_reverses_a_mistaken_award_once(client, login, make_user, award_points, ledger_station):
+    resident = make_user()
+    coordinator = make_user("coordinator", community=resident.community)
+    outsider = make_user("coordinator")
+    award = award_points(resident, 30)
+    station = ledger_station(resident.community)
+    spend = run_in_unit(lambda: ledger.spend(resident, station.id, 5, key="s", actor_id=None, memo="兑换"))
+    login(outsider)
+    assert client.post(f"/api/v1/transfers/{award.id}/reversal", json={"reason": "发错了"}).status_code == 404
+    login(coordinator)
+    assert client.post(f"/api/v1/transfers/{award.id}/reversal", json={"reason": " "}).status_code == 400
+    redemption = client.post(f"/api/v1/transfers/{spend.id}/reversal", json={"reason": "x"})
+    assert redemption.status_code == 422 and redemption.get_json()["error"]["code"] == "not_reversible_here"
+    too_late = client.post(f"/api/v1/transfers/{award.id}/reversal", json={"reason": "发错了"})
+    assert too_late.status_code == 422 and too_late.get_json()["error"]["code"] == "insufficient_points"
+    small = award_points(resident, 10)
+    done = client.post(f"/api/v1/transfers/{small.id}/reversal", json={"reason": "重复发放"},
+                       headers={"Idempotency-Key": "r1"})
+    assert done.status_code == 201 and done.get_json()["reverses_id"] == small.id
+    again = client.post(f"/api/v1/transfers/{small.id}/reversal", json={"reason": "重复发放"},
+                        headers={"Idempotency-Key": "r1"})
+    assert again.get_json()["id"] == done.get_json()["id"]
+    second = client.post(f"/api/v1/transfers/{small.id}/reversal", json={"reason": "重复发放"})
+    assert second.status_code == 409 and second.get_json()["error"]["code"] == "already_reversed"
+    assert ledger.balance(ledger.find_resident_account(resident)).balance == 25
+    login(resident)
+    assert client.post(f"/api/v1/transfers/{award.id}/reversal", json={"reason": "x"}).status_code == 404

@@ -245,3 +245,22 @@ def test_districts_listed_in_stable_order(client, bearer):
         client.post("/api/v1/districts", json={"name": name}, headers=headers)
     ids = [d["id"] for d in client.get("/api/v1/districts", headers=headers).get_json()]
     assert ids == sorted(ids) and _count(District) >= 3
+
+
+def test_password_reset_api(client, bearer):
+    coordinator, headers = bearer("coordinator")
+    community_id = next(iter(coordinator.coordinated_community_ids()))
+    created = client.post(
+        f"/api/v1/communities/{community_id}/residents",
+        json={"name": "罗天佑", "phone": "13911113333"},
+        headers=headers,
+    ).get_json()
+    resident_id = created["resident"]["id"]
+    answer = client.post(f"/api/v1/communities/{community_id}/residents/{resident_id}/password-resets", headers=headers)
+    assert answer.status_code == 201
+    assert answer.get_json()["temporary_password"] != created["temporary_password"]
+    _other, other_headers = bearer("coordinator")
+    refused = client.post(
+        f"/api/v1/communities/{community_id}/residents/{resident_id}/password-resets", headers=other_headers
+    )
+    assert refused.status_code == 404

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from pointsbank.extensions import db
-from pointsbank.people.models import ApiToken, District, RoleGrant, User
+from pointsbank.people.models import ApiToken, Community, District, RoleGrant, User
 
 
 def _count(model) -> int:
@@ -219,3 +219,59 @@ def test_english_pages(client, make_user, login):
     login(make_user("coordinator"))
     page = _text(client.get("/?lang=en"))
     assert "Residents of" in page and "My account" in page
+
+
+def test_elder_mode_switch_is_remembered(client, make_user, login):
+    user = make_user("resident")
+    login(user)
+    assert 'class=""' in _text(client.get("/"))
+    answer = client.post("/elder", headers={"Referer": "http://localhost/account"})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/account")
+    cookie = next(v for v in answer.headers.getlist("Set-Cookie") if v.startswith("pb_elder="))
+    assert cookie.startswith("pb_elder=1") and "HttpOnly" in cookie
+    page = _text(client.get("/account"))
+    assert '<html lang="zh-Hans" class="elder">' in page and "标准版" in page
+    assert db.session.get(User, user.id).elder_mode is True
+    client.post("/elder")
+    assert 'class="elder"' not in _text(client.get("/"))
+
+
+def test_elder_mode_follows_the_user_to_a_new_browser(app, make_user, login):
+    user = make_user("resident")
+    user.elder_mode = True
+    db.session.commit()
+    fresh = app.test_client()
+    login(user, fresh)
+    assert 'class="elder"' in _text(fresh.get("/"))
+
+
+def test_coordinator_resets_a_forgotten_password(client, make_user, login, app):
+    coordinator = make_user("coordinator")
+    community_id = coordinator.grants[0].community_id
+    resident = make_user("resident", community=db.session.get(Community, community_id), password="old-pass-2026")
+    outsider = make_user("resident")
+    login(coordinator)
+    assert client.post(f"/communities/{community_id}/residents/{outsider.id}/reset-password").status_code == 404
+    answer = client.post(f"/communities/{community_id}/residents/{resident.id}/reset-password")
+    assert answer.status_code == 200
+    password = re.search(r'<code class="secret">([a-z0-9]{8})</code>', _text(answer)).group(1)
+    fresh = app.test_client()
+    assert fresh.post("/login", data={"phone": resident.phone, "password": "old-pass-2026"}).status_code == 400
+    fresh.post("/login", data={"phone": resident.phone, "password": password})
+    assert fresh.get("/").headers["Location"].endswith("/account/password")
+
+
+def test_empty_sheet_template_reimports_as_empty(client, make_user, login):
+    from openpyxl import load_workbook
+
+    coordinator = make_user("coordinator")
+    community_id = coordinator.grants[0].community_id
+    login(coordinator)
+    answer = client.get(f"/communities/{community_id}/residents/template.xlsx")
+    assert answer.status_code == 200 and answer.mimetype.endswith("spreadsheetml.sheet")
+    book = load_workbook(io.BytesIO(answer.data))
+    assert [c.value for c in book.worksheets[0][1]] == ["姓名", "手机号", "网格"]
+    assert [r[0].value for r in book["网格"].iter_rows()] == ["第一网格", "第二网格"]
+    other = make_user("coordinator")
+    login(other)
+    assert client.get(f"/communities/{community_id}/residents/template.xlsx").status_code == 404

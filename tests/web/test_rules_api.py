@@ -132,3 +132,32 @@ def test_coordinator_approving_own_award_over_the_api(world, make_rule, client, 
     response = client.post(f"/api/v1/pending-awards/{pending.id}/approve")
     assert response.status_code == 422 and response.get_json()["error"]["code"] == "own_award"
     assert db.session.get(PendingAward, pending.id).status == "pending"
+
+
+def test_coordinator_awards_on_their_word(world, make_rule, make_user, client, login):
+    community, coordinator, resident = world
+    rule = make_rule(
+        community, coordinator, category="文明行为", title="文明养犬劝导", points=3, cap_day=6, evidence="coordinator"
+    )
+    login(coordinator)
+    url = f"/api/v1/rules/{rule.id}/awards"
+    first = client.post(
+        url, json={"resident_id": resident.id, "note": "劝导不牵绳遛狗"}, headers={"Idempotency-Key": "k1"}
+    )
+    again = client.post(
+        url, json={"resident_id": resident.id, "note": "劝导不牵绳遛狗"}, headers={"Idempotency-Key": "k1"}
+    )
+    assert first.status_code == again.status_code == 201
+    assert first.get_json()["transfer_id"] == again.get_json()["transfer_id"]
+    other = make_user("resident", community=community, name="李建国")
+    clash = client.post(url, json={"resident_id": other.id}, headers={"Idempotency-Key": "k1"})
+    assert clash.status_code == 409 and clash.get_json()["error"]["code"] == "idempotency_conflict"
+    cut = client.post(url, json={"resident_id": resident.id, "quantity": 2}).get_json()
+    assert (cut["status"], cut["awarded"]) == ("posted", 3) and "实得 3 分" in cut["cap_note"]
+    assert client.post(url, json={"resident_id": resident.id, "quantity": 1.5}).status_code == 400
+    stranger = make_user("resident")
+    assert client.post(url, json={"resident_id": stranger.id}).status_code == 404
+    assert ledger.balance(ledger.find_resident_account(resident)).balance == 6
+    assert ledger.statement(ledger.find_resident_account(resident))[0][-1].memo.startswith("文明行为：文明养犬劝导")
+    login(resident)
+    assert client.post(url, json={"resident_id": resident.id}).status_code == 404

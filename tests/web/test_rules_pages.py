@@ -141,3 +141,17 @@ def test_resident_posting_to_approve_own_award_is_refused(world, make_rule, clie
     assert client.post("/rules/approvals", data={"ids": [str(pending.id)]}).status_code == 404
     db.session.expire_all()
     assert db.session.get(PendingAward, pending.id).status == "pending"
+
+
+def test_award_page_posts_once_per_form(world, make_rule, client, login):
+    community, coordinator, resident = world
+    rule = make_rule(community, coordinator, category="邻里互助", title="邻里帮扶", points=5, needs_approval=True)
+    login(coordinator)
+    assert client.get(f"/rules/{rule.id}/award").status_code == 200
+    form = {"phone": resident.phone, "quantity": "1", "note": "帮邻居代买药", "nonce": "abc123"}
+    client.post(f"/rules/{rule.id}/award", data=form)
+    client.post(f"/rules/{rule.id}/award", data=form)  # a double submit of the same form
+    pending = db.session.scalars(sa.select(PendingAward)).all()
+    assert len(pending) == 1 and pending[0].memo == "邻里互助：邻里帮扶，帮邻居代买药"
+    client.post(f"/rules/{rule.id}/award", data=dict(form, phone="13000000000", nonce="n2"))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PendingAward)) == 1

@@ -24,8 +24,13 @@ def _text(response) -> str:
 @pytest.mark.app_config(RATELIMIT_ENABLED=True, PB_LOGIN_LIMIT="3 per 15 minutes")
 def test_failed_logins_limited_per_number(client, make_user):
     user = make_user("resident", password="secret-pass-1")
-    for _ in range(3):
-        assert client.post("/login", data={"phone": user.phone, "password": "wrong-pass-1"}).status_code == 400
+    spellings = [
+        user.phone,
+        f"+86 {user.phone[:3]} {user.phone[3:7]} {user.phone[7:]}",
+        f"{user.phone[:3]}-{user.phone[3:]}",
+    ]
+    for spelling in spellings:  # the same number typed three ways counts three times
+        assert client.post("/login", data={"phone": spelling, "password": "wrong-pass-1"}).status_code == 400
     blocked = client.post("/login", data={"phone": user.phone, "password": "secret-pass-1"})
     assert blocked.status_code == 429
     assert "尝试次数过多" in _text(blocked) and "15 分钟" in _text(blocked)

@@ -175,3 +175,21 @@ def approve_adjustment(adjustment_id: int):
 def reject_adjustment(adjustment_id: int):
     """A coordinator rejects a pending adjustment; nothing moves."""
     return ledger.reject_adjustment(ledger.adjustment_in_scope(current_user, adjustment_id), current_user)
+
+
+@blp.post("/transfers/<int:transfer_id>/reversal")
+@blp.arguments(s.ReversalArgsSchema)
+@blp.response(201, s.TransferSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+@blp.alt_response(409, schema=ErrorSchema)
+@blp.alt_response(422, schema=ErrorSchema)
+@blp.doc(security=SECURITY, parameters=[IDEMPOTENCY])
+@api_auth
+@unit_of_work
+def reverse_transfer(args, transfer_id: int):
+    """Coordinators: fix a mistaken award or adjustment with a reversing transfer (once per transfer)."""
+    reason = args["reason"].strip()
+    if not reason:
+        raise Invalid("reason_required", _l("A reason is required."))
+    return ledger.coordinator_reverse(current_user, transfer_id, key=idempotency_key(f"reversal:{transfer_id}"),
+                                      reason=reason)

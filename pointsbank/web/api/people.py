@@ -262,3 +262,16 @@ def import_residents_sheet(files, community_id: int):
         raise Invalid("unsupported_file", "Upload a .csv or .xlsx file.")
     slips = import_residents(community, parse_sheet(upload.filename or "", upload.read()))
     return {"created": len(slips), "residents": [{"resident": u, "temporary_password": p} for u, p in slips]}
+
+
+@blp.post("/communities/<int:community_id>/residents/<int:user_id>/password-resets")
+@blp.response(201, RegisteredResidentSchema)
+@blp.alt_response(404, **NOT_FOUND)
+@blp.doc(security=SECURITY)
+@api_auth
+@unit_of_work
+def reset_resident_password(community_id: int, user_id: int):
+    """A resident forgot their password: a new temporary one, in this answer only."""
+    community = service.community_in_scope(current_user, community_id)
+    user, password = service.reset_resident_password(community, user_id)
+    return {"resident": user, "temporary_password": password}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+
+from flask import request
 from flask_login import current_user
 
 from pointsbank.db import unit_of_work
@@ -137,6 +140,22 @@ def publish_rule(rule_id: int):
 def retire_rule(rule_id: int):
     """Retire a rule."""
     return rules.retire_rule(current_user, rules.get_rule(rule_id, current_user, manage=True))
+
+
+@blp.post("/rules/<int:rule_id>/awards")
+@blp.arguments(s.AwardRequestSchema)
+@blp.response(201, s.AwardOutcomeSchema)
+@_errors(400, 401, 404, 409, 422)
+@blp.doc(security=SECURITY, parameters=IDEMPOTENCY)
+@api_auth
+@unit_of_work
+def award(data, rule_id: int):
+    """Award a resident under the rule in force on the coordinator's word (caps apply; approval rules queue)."""
+    rule = rules.get_rule(rule_id, current_user, manage=True)
+    key = request.headers.get("Idempotency-Key") or uuid.uuid4().hex
+    return rules.award_by_coordinator(
+        current_user, rule, data["resident_id"], quantity=data["quantity"], note=data["note"], key=key[:120]
+    )
 
 
 # ---------------------------------------------------------------- approval queue

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -14,7 +16,7 @@ from pointsbank.extensions import db, limiter
 from pointsbank.people import service
 from pointsbank.people.auth import create_token, normalize_phone, verify_password
 from pointsbank.people.forms import GrantForm, ImportForm, LoginForm, PasswordForm, PlaceForm, ResidentForm, TokenForm
-from pointsbank.people.importing import import_residents, parse_sheet
+from pointsbank.people.importing import import_residents, parse_sheet, template_sheet
 from pointsbank.people.models import ApiToken, Community, User
 from pointsbank.web.nav import Link
 
@@ -22,7 +24,12 @@ bp = Blueprint("people", __name__)
 
 
 def _login_phone_key() -> str:
-    return "login-phone:" + (request.form.get("phone") or "").strip()
+    """One counter per mobile number, however it is typed (spaces, dashes, +86)."""
+    raw = (request.form.get("phone") or "").strip()
+    try:
+        return "login-phone:" + normalize_phone(raw)
+    except DomainError:
+        return "login-phone:" + raw[:20]
 
 
 def _login_limit() -> str:
@@ -92,10 +99,10 @@ _OPEN_WITH_TEMPORARY = {
 def _ask_for_own_password():
     """A resident registered with a temporary password chooses their own at the first login."""
     if (
-        current_user.is_authenticated
+        request.endpoint not in _OPEN_WITH_TEMPORARY
+        and not request.path.startswith(("/api/", "/static/"))
+        and current_user.is_authenticated
         and current_user.must_change_password
-        and request.endpoint not in _OPEN_WITH_TEMPORARY
-        and not request.path.startswith("/api/")
     ):
         return redirect(url_for("people.change_password"))
     return None
@@ -264,6 +271,30 @@ def import_sheet(community_id: int):
         bad_rows = err.details.get("rows", []) if err.details else []
         return _residents_page(community, form, import_form, 422, import_error=str(err.message), bad_rows=bad_rows)
     return render_template("people/registered.html", community=community, slips=slips), 201
+
+
+@bp.post("/communities/<int:community_id>/residents/<int:user_id>/reset-password")
+@login_required
+@unit_of_work
+def reset_password(community_id: int, user_id: int):
+    """Give a resident who forgot their password a new temporary one (shown once)."""
+    community = service.community_in_scope(current_user, community_id)
+    user, password = service.reset_resident_password(community, user_id)
+    return render_template("people/registered.html", community=community, slips=[(user, password)], reset=True)
+
+
+@bp.get("/communities/<int:community_id>/residents/template.xlsx")
+@login_required
+def sheet_template(community_id: int):
+    """An empty import sheet with the Chinese column names and this community's grids as examples."""
+    community = service.community_in_scope(current_user, community_id)
+    body = template_sheet([g.name for g in community.grids])
+    return send_file(
+        io.BytesIO(body),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name="residents.xlsx",
+    )
 
 
 # --- hierarchy and roles (admins) ----------------------------------------------------------------------------

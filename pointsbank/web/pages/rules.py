@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
 from itertools import groupby
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from pointsbank.db import unit_of_work
@@ -14,7 +16,7 @@ from pointsbank.errors import NotFound
 from pointsbank.extensions import db
 from pointsbank.people.models import Community
 from pointsbank.rules import service as rules
-from pointsbank.rules.forms import BulkForm, RejectForm, RuleForm, local_date
+from pointsbank.rules.forms import AwardForm, BulkForm, RejectForm, RuleForm, local_date
 from pointsbank.rules.models import PendingAward
 from pointsbank.web.nav import Link
 
@@ -205,6 +207,44 @@ def retire(rule_id: int):
     rule = rules.retire_rule(current_user, rules.get_rule(rule_id, current_user, manage=True))
     flash(_("Rule retired. Past awards stay."), "success")
     return redirect(url_for("rules.detail", rule_id=rule.id))
+
+
+@bp.route("/<int:rule_id>/award", methods=["GET", "POST"])
+@login_required
+def award(rule_id: int):
+    """Coordinator: award a resident under this rule on your word (caps apply; approval rules queue)."""
+    rule = rules.get_rule(rule_id, current_user, manage=True)
+    form = AwardForm()
+    if form.validate_on_submit():
+        outcome = unit_of_work(lambda: _award(rule, form))()
+        if outcome.status == "pending":
+            flash(_("Queued for approval: %(points)s points.", points=outcome.requested), "success")
+        elif outcome.status == "capped_out":
+            flash(_("No points: %(note)s", note=outcome.cap_note or _("the cap is reached.")), "error")
+        elif outcome.cap_note:
+            flash(
+                _("%(points)s points posted, cut by a cap: %(note)s", points=outcome.awarded, note=outcome.cap_note),
+                "success",
+            )
+        else:
+            flash(_("%(points)s points posted.", points=outcome.awarded), "success")
+        return redirect(url_for("rules.award", rule_id=rule.id))
+    form.nonce.data = secrets.token_hex(8)
+    return render_template(
+        "rules/award.html", rule=rule, form=form, current=rules.current_version(rule), describe=rules.describe
+    ), 400 if request.method == "POST" else 200
+
+
+def _award(rule, form: AwardForm):
+    from pointsbank.people.auth import normalize_phone
+    from pointsbank.people.models import User
+
+    user = db.session.scalar(sa.select(User).where(User.phone == normalize_phone(form.phone.data)))
+    if user is None:
+        raise NotFound("resident_not_found", _l("No resident of this community has this number."))
+    return rules.award_by_coordinator(
+        current_user, rule, user.id, quantity=float(form.quantity.data), note=form.note.data or "", key=form.nonce.data
+    )
 
 
 # ---------------------------------------------------------------- approval queue
