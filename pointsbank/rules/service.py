@@ -698,8 +698,12 @@ def approve_many(ids: list[int], actor) -> dict[str, int]:
 
 
 def _notify_subject(pending: PendingAward) -> None:
-    """Let the feature that asked for the award record the decision (activities keep it on the sign-up)."""
+    """Let the feature that asked for the award record the decision (activity sign-up, report)."""
     if pending.subject_type == "activity":
         from pointsbank.activities import service as activities
 
         activities.record_decision(pending)
+    elif pending.subject_type == "report":
+        from pointsbank.reports import service as reports
+
+        reports.record_decision(pending)
