@@ -67,6 +67,9 @@ def _init_extensions(app: Flask) -> None:
         timezone_selector=select_timezone,
         default_translation_directories=";".join(str(p) for p in _translation_dirs()),
     )
+    from pointsbank.web import i18n
+
+    i18n.install(app)
     import pointsbank.people.auth  # noqa: F401  (user loaders)
 
     api.init_app(app, spec_kwargs={"servers": [{"url": "/"}]})

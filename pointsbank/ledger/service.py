@@ -3,7 +3,8 @@
 Every write takes an idempotency key: the same key with the same request returns the first result, the
 same key with another request raises Conflict("idempotency_conflict"). Services flush; the caller's unit
 of work commits. Balances move with one guarded `UPDATE ... RETURNING` per account, in ascending account
-id order (a fixed lock order), inside a savepoint so a refusal leaves nothing behind.
+id order (a fixed lock order), inside a savepoint so a refusal leaves nothing behind. The unique key is
+the idempotency look-up: the transfer is inserted first, and only a clash reads the earlier one.
 """
 
 from __future__ import annotations
@@ -114,6 +115,15 @@ def station_account(station_id: int) -> Account:
     return _get_or_create(f"station:{station_id}", kind="station", station_id=station_id, community_id=community_id)
 
 
+def spend_accounts(resident_id: int, station_id: int) -> tuple[Account | None, Account | None]:
+    """The resident's and the station's accounts in one query (None where one does not exist yet)."""
+    keys = {f"resident:{resident_id}": 0, f"station:{station_id}": 1}
+    found: list[Account | None] = [None, None]
+    for account in db.session.scalars(sa.select(Account).where(Account.owner_key.in_(keys))):
+        found[keys[account.owner_key]] = account
+    return found[0], found[1]
+
+
 def get_account(account_id: int) -> Account | None:
     """An account by id, or None."""
     return db.session.get(Account, account_id)
@@ -222,7 +232,9 @@ def _post(
     rule_version_id: int | None = None,
     reverses_id: int | None = None,
     hold: Hold | None = None,
+    fresh: bool = False,
 ) -> Transfer:
+    """Post legs under key; fresh=True: the caller vouches the key is new and rolls its unit back on any error."""
     _check_key(key)
     moves = _normalize(legs)
     subject_type, subject_id = subject or (None, None)
@@ -230,26 +242,17 @@ def _post(
     request_hash = _request_hash(
         "transfer", kind, moves, subject_type, subject_id, memo, rule_version_id, reverses_id, hold.id if hold else None
     )
-    existing = _by_key(key)
-    if existing is not None:
-        return _replay(existing, request_hash)
+    transfer = Transfer(
+        kind=kind, idempotency_key=key, request_hash=request_hash, actor_id=actor_id, memo=memo,
+        subject_type=subject_type, subject_id=subject_id, rule_version_id=rule_version_id,
+        reverses_id=reverses_id, created_at=utcnow(), entries=[],
+    )
+    if fresh:  # no replay look-up, no savepoint: the caller's unit of work is the all-or-nothing boundary
+        _write(transfer, moves, hold)
+        return transfer
     try:
         with db.session.begin_nested():
-            transfer = Transfer(
-                kind=kind, idempotency_key=key, request_hash=request_hash, actor_id=actor_id, memo=memo,
-                subject_type=subject_type, subject_id=subject_id, rule_version_id=rule_version_id,
-                reverses_id=reverses_id, created_at=utcnow(), entries=[],
-            )
-            db.session.add(transfer)
-            db.session.flush()
-            release = None
-            if hold is not None:
-                row = _end_hold(hold.id, "posted", "posted", transfer.id)
-                release = (row.account_id, row.amount)
-            after = _move(moves, release)
-            for account_id, amount in moves:
-                transfer.entries.append(Entry(account_id=account_id, amount=amount, balance_after=after[account_id]))
-            db.session.flush()
+            _write(transfer, moves, hold)
     except IntegrityError:
         existing = _by_key(key)
         if existing is not None:
@@ -258,6 +261,20 @@ def _post(
             raise Conflict("already_reversed", _l("This transfer has already been reversed.")) from None
         raise
     return transfer
+
+
+def _write(transfer: Transfer, moves: Sequence[tuple[int, int]], hold: Hold | None) -> None:
+    """Insert the transfer, end the hold, move the balances and insert the entries (two flushes)."""
+    db.session.add(transfer)
+    db.session.flush()
+    release = None
+    if hold is not None:
+        row = _end_hold(hold.id, "posted", "posted", transfer.id)
+        release = (row.account_id, row.amount)
+    after = _move(moves, release)
+    for account_id, amount in moves:
+        transfer.entries.append(Entry(account_id=account_id, amount=amount, balance_after=after[account_id]))
+    db.session.flush()
 
 
 # --- the contract ---------------------------------------------------------------------------------------
@@ -298,14 +315,18 @@ def award(
 
 
 def spend(
-    resident: Any, station_id: int, points: int, *, key: str, actor_id: int | None, memo: str, subject: Subject = None
+    resident: Any, station_id: int, points: int, *, key: str, actor_id: int | None, memo: str, subject: Subject = None,
+    station: Account | None = None, fresh: bool = False,
 ) -> Transfer:
-    """Spend points at a station; Refused("insufficient_points") if fewer are available."""
+    """Spend points at a station; Refused("insufficient_points") if fewer are available.
+
+    station: the station's account if already loaded. fresh: see _post (a new key inside an all-or-nothing unit).
+    """
     _check_points(points)
     account = resident_account(resident)
-    station = station_account(station_id)
+    station = station if station is not None and station.station_id == station_id else station_account(station_id)
     return _post("spend", [(account, -points), (station, points)], key=key, actor_id=actor_id, memo=memo,
-                 subject=subject)
+                 subject=subject, fresh=fresh)
 
 
 def hold(account: Any, points: int, *, key: str, expires_at: datetime, memo: str, subject: Subject = None) -> Hold:
@@ -426,6 +447,13 @@ def balance(account: AccountRef | None) -> Balance:
     return Balance(row.balance, row.held, row.balance - row.held)
 
 
+def balance_of(account: Account | None) -> Balance:
+    """The balance of an account row loaded in this transaction (no query; the ledger keeps it in sync)."""
+    if account is None:
+        return Balance(0, 0, 0)
+    return Balance(account.balance, account.held, account.balance - account.held)
+
+
 def statement(account: AccountRef | None, *, page: int = 1, per_page: int = 20) -> tuple[list[StatementLine], int]:
     """The account's entries, newest first, with running balance and plain reason; and the total count."""
     if account is None:
@@ -434,10 +462,12 @@ def statement(account: AccountRef | None, *, page: int = 1, per_page: int = 20) 
     page = max(1, int(page))
     per_page = min(max(1, int(per_page)), 100)
     later = aliased(Transfer)
+    count = sa.select(sa.func.count()).select_from(Entry).where(Entry.account_id == account_id)
     rows = db.session.execute(
         sa.select(
             Entry.id, Entry.transfer_id, Transfer.created_at, Transfer.kind, Entry.amount, Entry.balance_after,
             Transfer.memo, Transfer.subject_type, Transfer.subject_id, Transfer.reverses_id, later.id,
+            count.scalar_subquery(),  # the total rides along: one statement per page
         )
         .join(Transfer, Transfer.id == Entry.transfer_id)
         .outerjoin(later, later.reverses_id == Transfer.id)
@@ -446,8 +476,11 @@ def statement(account: AccountRef | None, *, page: int = 1, per_page: int = 20) 
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Entry).where(Entry.account_id == account_id))
-    return [StatementLine(*row) for row in rows], int(total or 0)
+    if rows:
+        total = rows[0][-1]
+    else:
+        total = db.session.scalar(count) if page > 1 else 0
+    return [StatementLine(*row[:-1]) for row in rows], int(total or 0)
 
 
 # --- donation, fund awards, adjustments -----------------------------------------------------------------

@@ -223,9 +223,12 @@ def move_stock(
     redemption_id: int | None = None,
     reservation_id: int | None = None,
 ) -> StockMovement:
-    """The one way stock changes for one item (see move_stocks)."""
-    return move_stocks([(item, delta)], reason, actor_id=actor_id, note=note, redemption_id=redemption_id,
-                       reservation_id=reservation_id)[0]
+    """The one way stock changes for one item (see move_stocks); returns the movement row."""
+    _change_stock([(item, delta)])
+    movement = StockMovement(item_id=item.id, delta=delta, reason=reason, note=(note or "")[:200], actor_id=actor_id,
+                             redemption_id=redemption_id, reservation_id=reservation_id)
+    db.session.add(movement)
+    return movement
 
 
 def move_stocks(
@@ -236,11 +239,21 @@ def move_stocks(
     note: str = "",
     redemption_id: int | None = None,
     reservation_id: int | None = None,
-) -> list[StockMovement]:
-    """The one way stock changes: one guarded UPDATE (no item below zero) plus a movement row per item.
+) -> None:
+    """The one way stock changes: one guarded UPDATE (no item below zero) plus one INSERT of every movement row.
 
     Items are updated in id order (the lock order); if any item would go below zero nothing changes.
     """
+    moves = _change_stock(moves)
+    db.session.execute(sa.insert(StockMovement), [
+        {"item_id": item.id, "delta": delta, "reason": reason, "note": (note or "")[:200], "actor_id": actor_id,
+         "redemption_id": redemption_id, "reservation_id": reservation_id}
+        for item, delta in moves
+    ])
+
+
+def _change_stock(moves: list[tuple[Item, int]]) -> list[tuple[Item, int]]:
+    """The guarded stock UPDATE of move_stocks; returns the moves in id order."""
     moves = sorted(moves, key=lambda m: m[0].id)
     if not moves or any(delta == 0 for _, delta in moves):
         raise Invalid("invalid_quantity", _l("Enter a quantity other than zero."))
@@ -258,15 +271,9 @@ def move_stocks(
         # Raising rolls the unit back, so the rows that did change are restored too.
         short = next(item for item, _ in moves if item.id not in new_stock)
         raise out_of_stock(short.name)
-    movements = []
-    for item, delta in moves:
+    for item, _delta in moves:
         sa.orm.attributes.set_committed_value(item, "stock", new_stock[item.id])
-        movements.append(StockMovement(
-            item_id=item.id, delta=delta, reason=reason, note=(note or "")[:200], actor_id=actor_id,
-            redemption_id=redemption_id, reservation_id=reservation_id,
-        ))
-    db.session.add_all(movements)
-    return movements
+    return moves
 
 
 def record_stock(actor: User, item: Item, delta: int, reason: str, note: str = "") -> StockMovement:
@@ -514,13 +521,15 @@ def pay_payload(code: PayCode) -> str:
     return codes.payload(codes.PAY, code.secret)
 
 
-def _find_pay_code(parsed: codes.ParsedCode) -> PayCode:
+def _pay_code_query(parsed: codes.ParsedCode) -> sa.Select:
     query = sa.select(PayCode).options(sa.orm.joinedload(PayCode.resident).lazyload(User.grants))
     if parsed.secret is not None:
-        query = query.where(PayCode.secret == parsed.secret)
-    else:
-        query = query.where(PayCode.digits == parsed.digits).order_by(PayCode.id.desc()).limit(1)
-    code = db.session.scalar(query)
+        return query.where(PayCode.secret == parsed.secret)
+    return query.where(PayCode.digits == parsed.digits).order_by(PayCode.id.desc()).limit(1)
+
+
+def _find_pay_code(parsed: codes.ParsedCode) -> PayCode:
+    code = db.session.scalar(_pay_code_query(parsed))
     if code is None:
         raise codes.invalid_code()
     return code
@@ -667,14 +676,24 @@ def redeem(clerk: User, station: Station, text: str, lines: Iterable[tuple[int, 
         raise NotFound("station_not_found")
     lines = list(lines)
     request_hash = _hash({"station": station.id, "code": text, "lines": sorted(_normalise_lines(lines).items())})
-    existing = _replay(key, request_hash)
-    if existing is not None:
-        return existing
-    parsed = codes.parse(text)
-    if parsed.kind != codes.PAY:
-        raise codes.invalid_code()
+    try:
+        parsed = codes.parse(text)
+        if parsed.kind != codes.PAY:
+            raise codes.invalid_code()
+        # The idempotency look-up rides along with the code's query (one statement instead of two).
+        replayed = sa.select(Redemption.id).where(Redemption.idempotency_key == key).scalar_subquery()
+        row = db.session.execute(_pay_code_query(parsed).add_columns(replayed)).first()
+        if row is None:
+            raise codes.invalid_code()
+    except Refused:
+        existing = _replay(key, request_hash)
+        if existing is not None:
+            return existing
+        raise
+    code, replayed_id = row
+    if replayed_id is not None:
+        return _replay(key, request_hash)
     now = utcnow()
-    code = _find_pay_code(parsed)
     _pay_code_usable(code, station, now)
     resident = code.resident
     priced = price_lines(station, lines)
@@ -704,11 +723,15 @@ def redeem(clerk: User, station: Station, text: str, lines: Iterable[tuple[int, 
     goods = [(p.item, -p.qty) for p in priced if p.item.tracks_stock]
     if goods:
         move_stocks(goods, "redemption", actor_id=clerk.id, redemption_id=redemption.id)
-    account = ledger.resident_account(resident)  # kept referenced: the ledger refreshes it in place
+    account, station_account = ledger.spend_accounts(resident.id, station.id)  # one query for both
+    if account is None or resident.community_id is None:
+        account = ledger.resident_account(resident)
+    # Kept referenced: the ledger refreshes the account in place. The key is new (a new redemption id) and any
+    # error rolls this whole unit back, so the ledger needs neither a replay look-up nor a savepoint.
     transfer = ledger.spend(
         account, station.id, total, key=f"stations:redemption:{redemption.id}", actor_id=clerk.id,
         memo=memo_for(priced) + (f"（{code.proxy.name}代办）" if code.proxy_id else ""),
-        subject=("redemption", redemption.id),
+        subject=("redemption", redemption.id), station=station_account, fresh=True,
     )
     redemption.transfer_id = transfer.id
     redemption.balance_after = account.balance - account.held

@@ -72,13 +72,15 @@ def local_time(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
 
 
 def register(app: Flask) -> None:
-    @app.before_request
     @app.teardown_request
     def _forget_request_state(_exc: BaseException | None = None) -> None:
         # A request reuses an app context that is already pushed (CLI, tests), and with it `g`:
         # never let the user, token or language of an earlier request answer for this one.
         for name in REQUEST_STATE:
             g.pop(name, None)
+
+    # First of all before-request hooks: those registered earlier by blueprints may load the user.
+    app.before_request_funcs.setdefault(None, []).insert(0, _forget_request_state)
 
     @app.after_request
     def _security_headers(response):

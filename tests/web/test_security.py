@@ -201,7 +201,25 @@ def test_inactive_user_cannot_log_in(client, make_user):
     assert answer.status_code == 400
 
 
-def test_open_redirect_after_login_refused(client, make_user):
+@pytest.mark.parametrize("target", ["//evil.example/x", "/\\evil.example", "https://evil.example", "/\t/evil.example"])
+def test_open_redirect_after_login_refused(app, make_user, target):
     user = make_user("resident", password="secret-pass-1")
-    answer = client.post("/login?next=//evil.example/x", data={"phone": user.phone, "password": "secret-pass-1"})
+    answer = app.test_client().post(
+        "/login", query_string={"next": target}, data={"phone": user.phone, "password": "secret-pass-1"}
+    )
     assert answer.headers["Location"] in ("/", "http://localhost/")
+
+
+def test_next_page_after_login(client, make_user):
+    user = make_user("resident", password="secret-pass-1")
+    answer = client.post("/login?next=/account", data={"phone": user.phone, "password": "secret-pass-1"})
+    assert answer.headers["Location"].endswith("/account")
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil.example"])
+def test_switches_never_redirect_off_site(client, target):
+    for path in ("/lang/en", "/elder"):
+        answer = client.post(path, data={"next": target})
+        assert answer.headers["Location"] in ("/", "http://localhost/"), (path, target)
+    back = client.post("/lang/en", headers={"Referer": "http://localhost/login"})
+    assert back.headers["Location"].endswith("/login")

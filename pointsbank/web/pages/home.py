@@ -13,8 +13,10 @@ ONE_YEAR = 365 * 24 * 3600
 
 
 def _back():
-    target = request.form.get("next") or request.args.get("next") or request.referrer
-    if not target or not target.startswith(("/", request.host_url)):
+    target = request.form.get("next") or request.args.get("next") or request.referrer or ""
+    if target.startswith(request.host_url):
+        target = "/" + target[len(request.host_url) :]
+    if not target.startswith("/") or target[1:2] in ("/", "\\") or any(c < " " for c in target):
         target = url_for("home.index")
     return redirect(target)
 

@@ -64,7 +64,7 @@ def index():
     page = _page()
     lines, total = ledger.statement(account, page=page, per_page=PER_PAGE)
     return render_template(
-        "ledger/index.html", balance=ledger.balance(account), soon=expiry.expiring_soon(account),
+        "ledger/index.html", balance=ledger.balance_of(account), soon=expiry.expiring_soon(account),
         lines=lines, total=total, page=page, per_page=PER_PAGE,
     )
 
@@ -125,7 +125,7 @@ def account(account_id: int):
         forms = {"adjust": AdjustmentForm(request_key=uuid.uuid4().hex),
                  "award": FundAwardForm(request_key=uuid.uuid4().hex)}
     return render_template(
-        "ledger/account.html", account=acc, owner=owner, balance=ledger.balance(acc),
+        "ledger/account.html", account=acc, owner=owner, balance=ledger.balance_of(acc),
         soon=expiry.expiring_soon(acc), lines=lines, total=total, page=page, per_page=PER_PAGE, forms=forms,
     )
 

@@ -41,6 +41,13 @@ def _only_failures(response) -> bool:
     return request.method == "POST" and response.status_code != 302
 
 
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site (never //host or /\\host, which browsers treat as another site)."""
+    if not target or not target.startswith("/") or target[1:2] in ("/", "\\") or any(c < " " for c in target):
+        return url_for("home.index")
+    return target
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(
     _login_limit,
@@ -66,10 +73,7 @@ def login():
             pass
         if user is not None and user.active and verify_password(user, form.password.data):
             login_user(user, remember=False)
-            target = request.args.get("next")
-            if not target or not target.startswith("/") or target.startswith("//"):
-                target = url_for("home.index")
-            return redirect(target)
+            return redirect(_safe_next(request.args.get("next")))
         form.password.errors.append(_("Wrong mobile number or password."))
     status = 400 if request.method == "POST" else 200
     return render_template("people/login.html", form=form), status
