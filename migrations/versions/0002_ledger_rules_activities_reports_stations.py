@@ -2,11 +2,33 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 14:14:53.090470
+Create Date: 2026-11-23 14:17:07.983468
 
 """
 from alembic import op
 import sqlalchemy as sa
+
+# The ledger's append-only triggers (PostgreSQL), as of this revision.
+APPEND_ONLY_SQL = """
+CREATE OR REPLACE FUNCTION ledger_refuse_change() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION USING MESSAGE = 'ledger is append-only: ' || TG_OP || ' on ' || TG_TABLE_NAME || ' refused',
+        ERRCODE = 'insufficient_privilege';
+END
+$$ LANGUAGE plpgsql;
+DROP TRIGGER IF EXISTS transfer_append_only ON transfer;
+CREATE TRIGGER transfer_append_only BEFORE UPDATE OR DELETE ON transfer
+    FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
+DROP TRIGGER IF EXISTS entry_append_only ON entry;
+CREATE TRIGGER entry_append_only BEFORE UPDATE OR DELETE ON entry
+    FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
+"""
+
+DROP_APPEND_ONLY_SQL = """
+DROP TRIGGER IF EXISTS entry_append_only ON entry;
+DROP TRIGGER IF EXISTS transfer_append_only ON transfer;
+DROP FUNCTION IF EXISTS ledger_refuse_change();
+"""
 
 
 # revision identifiers, used by Alembic.
@@ -24,7 +46,7 @@ def upgrade():
     sa.Column('hash', sa.String(length=64), nullable=False),
     sa.Column('prev_hash', sa.String(length=64), nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('created_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_table('item',
@@ -37,7 +59,7 @@ def upgrade():
     sa.Column('limit_period', sa.String(length=8), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('created_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("kind in ('goods','service')", name='ck_item_kind'),
     sa.CheckConstraint("limit_period is null or limit_period in ('day','week','month')", name='ck_item_period'),
     sa.CheckConstraint('points > 0', name='ck_item_points_positive'),
@@ -57,7 +79,7 @@ def upgrade():
     sa.Column('balance', sa.BigInteger(), nullable=False),
     sa.Column('held', sa.BigInteger(), nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('created_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("balance - held >= 0 OR kind = 'issuance'", name='ck_account_available_not_negative'),
     sa.CheckConstraint("balance >= 0 OR kind = 'issuance'", name='ck_account_balance_not_negative'),
     sa.CheckConstraint("kind in ('resident','issuance','fund','expiry','station')", name='ck_account_kind'),
@@ -78,9 +100,9 @@ def upgrade():
     sa.Column('link', sa.String(length=200), nullable=False),
     sa.Column('subject_type', sa.String(length=24), nullable=True),
     sa.Column('subject_id', sa.Integer(), nullable=True),
-    sa.Column('read_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=True),
+    sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('created_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
@@ -94,13 +116,13 @@ def upgrade():
     sa.Column('via_card', sa.Boolean(), nullable=False),
     sa.Column('secret', sa.String(length=32), nullable=False),
     sa.Column('digits', sa.String(length=8), nullable=False),
-    sa.Column('expires_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=False),
-    sa.Column('used_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=True),
-    sa.Column('revoked_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=True),
-    sa.Column('scanned_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=True),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('scanned_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('scanned_station_id', sa.Integer(), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('created_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['issued_by_id'], ['user_account.id'], ),
     sa.ForeignKeyConstraint(['proxy_id'], ['user_account.id'], ),
     sa.ForeignKeyConstraint(['resident_id'], ['user_account.id'], ),
@@ -119,7 +141,7 @@ def upgrade():
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('created_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], ),
     sa.ForeignKeyConstraint(['proxy_user_id'], ['user_account.id'], ),
     sa.ForeignKeyConstraint(['resident_id'], ['user_account.id'], ),
@@ -135,10 +157,10 @@ def upgrade():
     sa.Column('secret', sa.String(length=32), nullable=False),
     sa.Column('pin_hash', sa.String(length=255), nullable=False),
     sa.Column('failed_attempts', sa.Integer(), nullable=False),
-    sa.Column('locked_until', pointsbank.db.UTCDateTimeType(timezone=True), nullable=True),
-    sa.Column('revoked_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=True),
+    sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('created_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['resident_id'], ['user_account.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('resident_id'),
@@ -151,9 +173,9 @@ def upgrade():
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('created_by', sa.Integer(), nullable=True),
-    sa.Column('retired_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=True),
+    sa.Column('retired_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('created_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("status in ('draft','published','retired')", name='ck_rule_status'),
     sa.ForeignKeyConstraint(['community_id'], ['community.id'], ),
     sa.ForeignKeyConstraint(['created_by'], ['user_account.id'], ),
@@ -168,7 +190,7 @@ def upgrade():
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('created_by', sa.Integer(), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('created_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['community_id'], ['community.id'], ),
     sa.ForeignKeyConstraint(['created_by'], ['user_account.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -188,7 +210,7 @@ def upgrade():
     sa.Column('rule_version_id', sa.Integer(), nullable=True),
     sa.Column('reverses_id', sa.Integer(), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('created_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['user_account.id'], ),
     sa.ForeignKeyConstraint(['reverses_id'], ['transfer.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -205,17 +227,17 @@ def upgrade():
     sa.Column('title', sa.String(length=80), nullable=False),
     sa.Column('place', sa.String(length=120), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
-    sa.Column('starts_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=False),
-    sa.Column('ends_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=False),
+    sa.Column('starts_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('capacity', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('poster_key', sa.String(length=32), nullable=False),
     sa.Column('created_by', sa.Integer(), nullable=True),
-    sa.Column('closed_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=True),
-    sa.Column('confirmed_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=True),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('confirmed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('confirmed_by', sa.Integer(), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('created_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("status in ('open','closed','confirmed','cancelled')", name='ck_activity_status'),
     sa.CheckConstraint('capacity > 0', name='ck_activity_capacity'),
     sa.CheckConstraint('ends_at > starts_at', name='ck_activity_window'),
@@ -239,10 +261,10 @@ def upgrade():
     sa.Column('idempotency_key', sa.String(length=200), nullable=False),
     sa.Column('requested_by_id', sa.Integer(), nullable=False),
     sa.Column('approved_by_id', sa.Integer(), nullable=True),
-    sa.Column('decided_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('transfer_id', sa.Integer(), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('created_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("status in ('pending','approved','rejected','posted')", name='ck_adjustment_status'),
     sa.CheckConstraint('amount <> 0', name='ck_adjustment_amount_not_zero'),
     sa.ForeignKeyConstraint(['account_id'], ['account.id'], ),
@@ -276,17 +298,17 @@ def upgrade():
     sa.Column('account_id', sa.Integer(), nullable=False),
     sa.Column('amount', sa.BigInteger(), nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
-    sa.Column('expires_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('idempotency_key', sa.String(length=200), nullable=False),
     sa.Column('request_hash', sa.String(length=64), nullable=False),
     sa.Column('subject_type', sa.String(length=24), nullable=True),
     sa.Column('subject_id', sa.Integer(), nullable=True),
     sa.Column('memo', sa.String(length=200), nullable=False),
     sa.Column('transfer_id', sa.Integer(), nullable=True),
-    sa.Column('ended_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=True),
+    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('end_reason', sa.String(length=60), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('created_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("status in ('pending','posted','voided','expired')", name='ck_hold_status'),
     sa.CheckConstraint('amount > 0', name='ck_hold_amount_positive'),
     sa.ForeignKeyConstraint(['account_id'], ['account.id'], ),
@@ -327,12 +349,12 @@ def upgrade():
     sa.Column('cap_month', sa.Integer(), nullable=True),
     sa.Column('evidence', sa.String(length=16), nullable=False),
     sa.Column('needs_approval', sa.Boolean(), nullable=False),
-    sa.Column('valid_from', pointsbank.db.UTCDateTimeType(timezone=True), nullable=False),
-    sa.Column('valid_until', pointsbank.db.UTCDateTimeType(timezone=True), nullable=True),
-    sa.Column('published_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=True),
-    sa.Column('superseded_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=True),
+    sa.Column('valid_from', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('valid_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('superseded_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('created_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("unit in ('occurrence','hour')", name='ck_rule_version_unit'),
     sa.CheckConstraint('points > 0', name='ck_rule_version_points'),
     sa.ForeignKeyConstraint(['rule_id'], ['rule.id'], ),
@@ -345,7 +367,7 @@ def upgrade():
     op.create_table('team_member',
     sa.Column('team_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('joined_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=False),
+    sa.Column('joined_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['team_id'], ['team.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], ),
@@ -371,11 +393,11 @@ def upgrade():
     sa.Column('reason', sa.String(length=200), nullable=True),
     sa.Column('requested_by', sa.Integer(), nullable=True),
     sa.Column('decided_by', sa.Integer(), nullable=True),
-    sa.Column('decided_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('transfer_id', sa.Integer(), nullable=True),
     sa.Column('idempotency_key', sa.String(length=200), nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('created_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("status in ('pending','approved','rejected')", name='ck_pending_award_status'),
     sa.ForeignKeyConstraint(['community_id'], ['community.id'], ),
     sa.ForeignKeyConstraint(['decided_by'], ['user_account.id'], ),
@@ -408,13 +430,13 @@ def upgrade():
     sa.Column('satisfaction', sa.Integer(), nullable=True),
     sa.Column('points_awarded', sa.Integer(), nullable=False),
     sa.Column('award_note', sa.String(length=200), nullable=False),
-    sa.Column('accepted_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=True),
-    sa.Column('assigned_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=True),
-    sa.Column('resolved_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=True),
-    sa.Column('closed_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=True),
-    sa.Column('updated_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=False),
+    sa.Column('accepted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('assigned_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('created_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("status in ('submitted','accepted','rejected','duplicate','assigned','resolved','closed')", name='ck_report_status'),
     sa.CheckConstraint('satisfaction is null or satisfaction between 1 and 5', name='ck_report_satisfaction'),
     sa.ForeignKeyConstraint(['assignee_id'], ['user_account.id'], ),
@@ -438,10 +460,10 @@ def upgrade():
     sa.Column('hold_id', sa.Integer(), nullable=True),
     sa.Column('secret', sa.String(length=32), nullable=False),
     sa.Column('digits', sa.String(length=8), nullable=False),
-    sa.Column('expires_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=False),
-    sa.Column('ended_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=True),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('created_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['hold_id'], ['hold.id'], ),
     sa.ForeignKeyConstraint(['proxy_id'], ['user_account.id'], ),
     sa.ForeignKeyConstraint(['resident_id'], ['user_account.id'], ),
@@ -470,11 +492,11 @@ def upgrade():
     sa.Column('balance_after', sa.Integer(), nullable=False),
     sa.Column('idempotency_key', sa.String(length=200), nullable=True),
     sa.Column('request_hash', sa.String(length=64), nullable=False),
-    sa.Column('ended_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=True),
+    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('ended_by_id', sa.Integer(), nullable=True),
     sa.Column('end_reason', sa.String(length=200), nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('created_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['clerk_id'], ['user_account.id'], ),
     sa.ForeignKeyConstraint(['ended_by_id'], ['user_account.id'], ),
     sa.ForeignKeyConstraint(['pay_code_id'], ['pay_code.id'], ),
@@ -502,7 +524,7 @@ def upgrade():
     sa.Column('note', sa.Text(), nullable=False),
     sa.Column('request_key', sa.String(length=200), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('created_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['user_account.id'], ),
     sa.ForeignKeyConstraint(['report_id'], ['report.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
@@ -521,7 +543,7 @@ def upgrade():
     sa.Column('gps_lat', sa.Double(), nullable=True),
     sa.Column('gps_lon', sa.Double(), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('created_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['report_id'], ['report.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('filename')
@@ -548,9 +570,9 @@ def upgrade():
     sa.Column('activity_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
-    sa.Column('queued_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=False),
-    sa.Column('checked_in_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=True),
-    sa.Column('checked_out_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=True),
+    sa.Column('queued_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('checked_in_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('checked_out_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('checked_in_by', sa.Integer(), nullable=True),
     sa.Column('hours', sa.Float(), nullable=True),
     sa.Column('award_status', sa.String(length=12), nullable=True),
@@ -560,7 +582,7 @@ def upgrade():
     sa.Column('transfer_id', sa.Integer(), nullable=True),
     sa.Column('pending_award_id', sa.Integer(), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('created_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("status in ('signed_up','waiting','cancelled','attended','no_show')", name='ck_signup_status'),
     sa.ForeignKeyConstraint(['activity_id'], ['activity.id'], ),
     sa.ForeignKeyConstraint(['checked_in_by'], ['user_account.id'], ),
@@ -598,7 +620,7 @@ def upgrade():
     sa.Column('redemption_id', sa.Integer(), nullable=True),
     sa.Column('reservation_id', sa.Integer(), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('created_at', pointsbank.db.UTCDateTimeType(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['user_account.id'], ),
     sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
     sa.ForeignKeyConstraint(['redemption_id'], ['redemption.id'], ),
@@ -612,12 +634,16 @@ def upgrade():
         batch_op.add_column(sa.Column('low_stock_threshold', sa.Integer(), server_default='5', nullable=False))
 
     with op.batch_alter_table('user_account', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('must_change_password', sa.Boolean(), server_default=sa.text('0'), nullable=False))
+        batch_op.add_column(sa.Column('must_change_password', sa.Boolean(), server_default=sa.false(), nullable=False))
 
     # ### end Alembic commands ###
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(APPEND_ONLY_SQL)
 
 
 def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(DROP_APPEND_ONLY_SQL)
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.drop_column('must_change_password')

@@ -16,7 +16,15 @@ def test_postgres_migrations_match_models(pg_database, tmp_path):
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     try:
         url = sa.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-        assert _diff(make_test_app(url, tmp_path)) == []
+        app = make_test_app(url, tmp_path)
+        assert _diff(app) == []
+        with app.app_context():
+            from pointsbank.extensions import db
+
+            triggers = set(db.session.scalars(sa.text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")))
+            db.session.remove()
+            db.engine.dispose()
+        assert {"entry_append_only", "transfer_append_only"} <= triggers
     finally:
 
         with admin.connect() as conn:
