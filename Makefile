@@ -54,7 +54,7 @@ seed: install
 # Debian's Chromium for the browser suite; CI installs it, elsewhere it is optional.
 browser-deps:
 	@if [ ! -x /usr/bin/chromium ] && [ "$$CI" = "true" ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver ffmpeg >/dev/null; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	fi
 
 bench: install-dev

@@ -1,9 +1,10 @@
-"""Ledger read path: the resident's balance page and statement API (requests/s, SQL statements per request),
-and the cached balance column against SUM(entries).
+"""Ledger read path: the resident's balance page and statement API (requests/s, SQL statements per request,
+ratio to the JSON account endpoint), and the cached balance column against SUM(entries).
 
     python -m bench.bench_ledger [--residents 100] [--entries 1000] [--requests 300]
 
-PB_BENCH_DATABASE_URL chooses the database (default: a SQLite file in a temporary folder).
+PB_BENCH_DATABASE_URL chooses the database (default: a SQLite file in a temporary folder). Each request runs in
+its own app context and session, as under gunicorn; every URL is warmed up before it is timed.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ import time
 from pathlib import Path
 
 import sqlalchemy as sa
+
+REFERENCE = "account API /accounts/me"  # the small JSON endpoint the pages are compared with
+WARMUP = 20
 
 
 def make_app(url: str | None):
@@ -40,15 +44,18 @@ class Counter:
         self.count += 1
 
 
-def measure(client, urls: list[str], counter: Counter) -> tuple[float, float]:
-    """(requests per second, SQL statements per request) over the urls."""
+def measure(clients: dict, picks: list[int], url_of, counter: Counter) -> tuple[float, float, float]:
+    """(requests/s, SQL statements per request, this process's CPU ms per request): each pick GETs its url once."""
+    for uid in picks[:WARMUP]:
+        response = clients[uid].get(url_of(uid))
+        assert response.status_code == 200, (url_of(uid), response.status_code)
     before = counter.count
-    started = time.perf_counter()
-    for url in urls:
-        response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
-    elapsed = time.perf_counter() - started
-    return len(urls) / elapsed, (counter.count - before) / len(urls)
+    started, cpu = time.perf_counter(), time.process_time()
+    for uid in picks:
+        response = clients[uid].get(url_of(uid))
+        assert response.status_code == 200, (url_of(uid), response.status_code)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return len(picks) / elapsed, (counter.count - before) / len(picks), cpu * 1000 / len(picks)
 
 
 def compare_balance_reads(account_ids: list[int], rounds: int) -> tuple[float, float]:
@@ -83,39 +90,40 @@ def main() -> None:
         db.create_all()
         started = time.perf_counter()
         user_ids = build(args.residents, args.entries)
-        print(f"dataset: {args.residents} residents x {args.entries} entries on {db.engine.dialect.name} "
+        backend = db.engine.dialect.name
+        print(f"dataset: {args.residents} residents x {args.entries} entries on {backend} "
               f"({time.perf_counter() - started:.1f} s to build)")
         accounts = {uid: ledger.find_resident_account(type("U", (), {"id": uid})()).id for uid in user_ids}
+        cached, summed = compare_balance_reads(list(accounts.values()), 500)
         db.session.remove()
-        counter = Counter(db.engine)
-        figures = {}
-        clients = {}
-        for uid in user_ids:
-            client = app.test_client()
-            with client.session_transaction() as session:
-                session["_user_id"] = str(uid)
-                session["_fresh"] = True
-            clients[uid] = client
-        picks = [user_ids[i % len(user_ids)] for i in range(args.requests)]
+        engine = db.engine
+    counter = Counter(engine)
+    clients = {}
+    for uid in user_ids:
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = str(uid)
+            session["_fresh"] = True
+        clients[uid] = client
+    picks = [user_ids[i % len(user_ids)] for i in range(args.requests)]
+    figures = {
+        label: measure(clients, picks, url_of, counter)
         for label, url_of in (
             ("balance page /ledger/", lambda uid: "/ledger/"),
             ("balance page, page 10", lambda uid: "/ledger/?page=10"),
+            ("balance page, English", lambda uid: "/ledger/?lang=en"),
             ("statement API", lambda uid: f"/api/v1/accounts/{accounts[uid]}/entries?per_page=20"),
-            ("account API /accounts/me", lambda uid: "/api/v1/accounts/me"),
-        ):
-            before = counter.count
-            started = time.perf_counter()
-            for uid in picks:
-                response = clients[uid].get(url_of(uid))
-                assert response.status_code == 200, (label, response.status_code)
-            elapsed = time.perf_counter() - started
-            figures[label] = (args.requests / elapsed, (counter.count - before) / args.requests)
-        cached, summed = compare_balance_reads(list(accounts.values()), 500)
-        db.session.remove()
-        db.engine.dispose()
-    print(f"{'request':<28} {'requests/s':>11} {'SQL/request':>12}")
-    for label, (rate, per) in figures.items():
-        print(f"{label:<28} {rate:11.1f} {per:12.1f}")
+            (REFERENCE, lambda uid: "/api/v1/accounts/me"),
+        )
+    }
+    engine.dispose()
+    reference = figures[REFERENCE][0]
+    print(f"{'request (' + backend + ')':<28} {'requests/s':>11} {'ms/request':>11} {'CPU ms/req':>11} "
+          f"{'SQL/request':>12} {'vs JSON':>8}")
+    for label, (rate, per, cpu) in figures.items():
+        print(f"{label:<28} {rate:11.1f} {1000 / rate:11.2f} {cpu:11.2f} {per:12.1f} {rate / reference:7.2f}x")
+    print(f"('vs JSON': requests/s relative to the {REFERENCE} endpoint; CPU ms: this process, so the figure "
+          "holds on a busy machine)")
     print(f"balance read: cached column {cached * 1e6:8.1f} us, SUM(entries) {summed * 1e6:8.1f} us "
           f"over {args.entries} entries; ratio SUM/cached {summed / cached:.1f}x")
     first, deep = figures["balance page /ledger/"], figures["balance page, page 10"]

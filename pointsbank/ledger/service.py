@@ -9,6 +9,7 @@ the idempotency look-up: the transfer is inserted first, and only a clash reads 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
@@ -461,26 +462,36 @@ def statement(account: AccountRef | None, *, page: int = 1, per_page: int = 20) 
     account_id = _account_id(account)
     page = max(1, int(page))
     per_page = min(max(1, int(per_page)), 100)
-    later = aliased(Transfer)
-    count = sa.select(sa.func.count()).select_from(Entry).where(Entry.account_id == account_id)
+    page_query, count_query = _statement_queries()
     rows = db.session.execute(
-        sa.select(
-            Entry.id, Entry.transfer_id, Transfer.created_at, Transfer.kind, Entry.amount, Entry.balance_after,
-            Transfer.memo, Transfer.subject_type, Transfer.subject_id, Transfer.reverses_id, later.id,
-            count.scalar_subquery(),  # the total rides along: one statement per page
-        )
-        .join(Transfer, Transfer.id == Entry.transfer_id)
-        .outerjoin(later, later.reverses_id == Transfer.id)
-        .where(Entry.account_id == account_id)
-        .order_by(Entry.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        page_query, {"account_id": account_id, "limit": per_page, "offset": (page - 1) * per_page}
     ).all()
     if rows:
         total = rows[0][-1]
     else:
-        total = db.session.scalar(count) if page > 1 else 0
+        total = db.session.scalar(count_query, {"account_id": account_id}) if page > 1 else 0
     return [StatementLine(*row[:-1]) for row in rows], int(total or 0)
+
+
+@functools.cache
+def _statement_queries() -> tuple[sa.Select, sa.Select]:
+    """The statement page (with the total riding along: one statement per page) and the count, built once."""
+    later = aliased(Transfer)
+    count = sa.select(sa.func.count()).select_from(Entry).where(Entry.account_id == sa.bindparam("account_id"))
+    page = (
+        sa.select(
+            Entry.id, Entry.transfer_id, Transfer.created_at, Transfer.kind, Entry.amount, Entry.balance_after,
+            Transfer.memo, Transfer.subject_type, Transfer.subject_id, Transfer.reverses_id, later.id,
+            count.scalar_subquery(),
+        )
+        .join(Transfer, Transfer.id == Entry.transfer_id)
+        .outerjoin(later, later.reverses_id == Transfer.id)
+        .where(Entry.account_id == sa.bindparam("account_id"))
+        .order_by(Entry.id.desc())
+        .limit(sa.bindparam("limit"))
+        .offset(sa.bindparam("offset"))
+    )
+    return page, count
 
 
 # --- donation, fund awards, adjustments -----------------------------------------------------------------

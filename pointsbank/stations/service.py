@@ -681,7 +681,8 @@ def redeem(clerk: User, station: Station, text: str, lines: Iterable[tuple[int, 
         if parsed.kind != codes.PAY:
             raise codes.invalid_code()
         # The idempotency look-up rides along with the code's query (one statement instead of two).
-        replayed = sa.select(Redemption.id).where(Redemption.idempotency_key == key).scalar_subquery()
+        replayed = (sa.select(Redemption.id).where(Redemption.idempotency_key == key).scalar_subquery()
+                    if key is not None else sa.null())
         row = db.session.execute(_pay_code_query(parsed).add_columns(replayed)).first()
         if row is None:
             raise codes.invalid_code()

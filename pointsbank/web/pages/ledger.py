@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -23,6 +24,7 @@ from pointsbank.ledger.forms import (
 )
 from pointsbank.ledger.models import Account
 from pointsbank.people.models import Community, User
+from pointsbank.web.hooks import SHANGHAI
 from pointsbank.web.nav import Link
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger")
@@ -39,6 +41,12 @@ def home_links(user) -> list[Link]:
         links.append(Link(_l("Adjustments"), url_for("ledger.adjustments"), _l("Corrections and approvals")))
         links.append(Link(_l("Charity fund"), url_for("ledger.fund"), _l("Donations and fund awards")))
     return links
+
+
+@bp.app_template_filter("statement_time")
+def statement_time(value: datetime) -> str:
+    """A statement line's stored UTC time in Asia/Shanghai as local_time shows it, without Babel's per-call lookups."""
+    return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
 def _page() -> int:
