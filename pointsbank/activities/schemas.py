@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from pointsbank.rules.schemas import ID, PAGE, PER_PAGE, InputTime, Time
+from pointsbank.rules.schemas import ID, InputTime, Time
+from pointsbank.web.api.pagination import PageArgsSchema
 
 
 class ActivitySchema(ma.Schema):
@@ -27,11 +28,9 @@ class ActivityPageSchema(ma.Schema):
     total = ma.fields.Integer()
 
 
-class ActivityQuerySchema(ma.Schema):
+class ActivityQuerySchema(PageArgsSchema):
     when = ma.fields.String(load_default="upcoming", validate=ma.validate.OneOf(["upcoming", "past", "all"]))
     community_id = ma.fields.Integer(**ID)
-    page = ma.fields.Integer(**PAGE)
-    per_page = ma.fields.Integer(**PER_PAGE)
 
 
 class ActivityCreateSchema(ma.Schema):
@@ -75,11 +74,6 @@ class SignupSchema(ma.Schema):
 class SignupPageSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(SignupSchema))
     total = ma.fields.Integer()
-
-
-class PageQuerySchema(ma.Schema):
-    page = ma.fields.Integer(**PAGE)
-    per_page = ma.fields.Integer(**PER_PAGE)
 
 
 class CodeSchema(ma.Schema):

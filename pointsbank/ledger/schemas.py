@@ -5,6 +5,8 @@ from datetime import UTC
 import marshmallow as ma
 from marshmallow import validate as V
 
+from pointsbank.web.api.pagination import PageArgsSchema
+
 
 class UTCDateTime(ma.fields.DateTime):
     """ISO 8601 with offset; a naive value read back from SQLite is UTC."""
@@ -15,11 +17,6 @@ class UTCDateTime(ma.fields.DateTime):
         return super()._serialize(value, attr, obj, **kwargs)
 
 POINTS = {"required": True, "strict": True, "validate": V.Range(min=1, max=1_000_000)}
-
-
-class LedgerPageArgsSchema(ma.Schema):
-    page = ma.fields.Integer(load_default=1, validate=V.Range(min=1, max=100000))
-    per_page = ma.fields.Integer(load_default=20, validate=V.Range(min=1, max=100))
 
 
 class AccountSchema(ma.Schema):
@@ -90,7 +87,7 @@ class AdjustmentArgsSchema(ma.Schema):
     reason = ma.fields.String(required=True, validate=V.Length(min=1, max=200))
 
 
-class AdjustmentQuerySchema(LedgerPageArgsSchema):
+class AdjustmentQuerySchema(PageArgsSchema):
     status = ma.fields.String(load_default=None, validate=V.OneOf(["pending", "approved", "rejected", "posted"]))
 
 

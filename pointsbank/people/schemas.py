@@ -2,6 +2,8 @@
 
 import marshmallow as ma
 
+from pointsbank.web.api.pagination import PageArgsSchema
+
 
 class CommunitySchema(ma.Schema):
     id = ma.fields.Integer()
@@ -39,8 +41,9 @@ class NewTokenSchema(TokenSchema):
     token = ma.fields.String(dump_only=True, metadata={"description": "Shown once; store it safely."})
 
 
-class PageArgsSchema(ma.Schema):
-    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=100000))
+class PeoplePageArgsSchema(PageArgsSchema):
+    """People lists page by up to 200 (default 50)."""
+
     per_page = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
 
 

@@ -7,6 +7,7 @@ from flask import url_for
 from flask_login import current_user
 
 from pointsbank.reports.models import STATUSES, aware
+from pointsbank.web.api.pagination import PageArgsSchema
 
 
 class Time(ma.fields.DateTime):
@@ -16,8 +17,6 @@ class Time(ma.fields.DateTime):
         return super()._serialize(aware(value), attr, obj, **kwargs)
 
 
-PAGE = {"load_default": 1, "validate": ma.validate.Range(min=1, max=100000)}
-PER_PAGE = {"load_default": 20, "validate": ma.validate.Range(min=1, max=100)}
 NOTE = {"load_default": "", "validate": ma.validate.Length(max=2000)}
 
 
@@ -135,15 +134,13 @@ class ReportPageSchema(ma.Schema):
     per_page = ma.fields.Integer()
 
 
-class ReportListQuerySchema(ma.Schema):
+class ReportListQuerySchema(PageArgsSchema):
     mine = ma.fields.Boolean(load_default=False, metadata={"description": "Only the reports I filed"})
     status = ma.fields.String(validate=ma.validate.OneOf([*STATUSES, "open"]))
     category_id = ma.fields.Integer(validate=ma.validate.Range(min=1, max=2**31 - 1))
     grid_id = ma.fields.Integer(validate=ma.validate.Range(min=1, max=2**31 - 1))
     community_id = ma.fields.Integer(validate=ma.validate.Range(min=1, max=2**31 - 1))
     older_than_days = ma.fields.Integer(validate=ma.validate.Range(min=1, max=3650))
-    page = ma.fields.Integer(**PAGE)
-    per_page = ma.fields.Integer(**PER_PAGE)
 
 
 class NewReportFormSchema(ma.Schema):
@@ -228,11 +225,6 @@ class NoticePageSchema(ma.Schema):
     unread = ma.fields.Integer()
     page = ma.fields.Integer()
     per_page = ma.fields.Integer()
-
-
-class NoticeQuerySchema(ma.Schema):
-    page = ma.fields.Integer(**PAGE)
-    per_page = ma.fields.Integer(**PER_PAGE)
 
 
 class NoticeReadSchema(ma.Schema):

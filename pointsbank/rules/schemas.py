@@ -7,10 +7,9 @@ from datetime import UTC, datetime
 import marshmallow as ma
 
 from pointsbank.rules.models import RULE_CATEGORIES, RULE_EVIDENCE, RULE_UNITS
+from pointsbank.web.api.pagination import PageArgsSchema
 
 ID = {"validate": ma.validate.Range(min=1, max=2**31 - 1)}
-PAGE = {"load_default": 1, "validate": ma.validate.Range(min=1, max=100000)}
-PER_PAGE = {"load_default": 20, "validate": ma.validate.Range(min=1, max=100)}
 CAP = {"allow_none": True, "validate": ma.validate.Range(min=1, max=1_000_000)}
 SANE_TIME = ma.validate.Range(min=datetime(2000, 1, 1, tzinfo=UTC), max=datetime(2100, 1, 1, tzinfo=UTC))
 
@@ -76,12 +75,10 @@ class RulePageSchema(ma.Schema):
     total = ma.fields.Integer()
 
 
-class RuleQuerySchema(ma.Schema):
+class RuleQuerySchema(PageArgsSchema):
     community_id = ma.fields.Integer(**ID)
     status = ma.fields.String(validate=ma.validate.OneOf(["draft", "published", "retired"]))
     category = ma.fields.String(validate=ma.validate.OneOf(RULE_CATEGORIES))
-    page = ma.fields.Integer(**PAGE)
-    per_page = ma.fields.Integer(**PER_PAGE)
 
 
 class RuleUpdateSchema(ma.Schema):
@@ -134,7 +131,7 @@ class PendingAwardPageSchema(ma.Schema):
     total = ma.fields.Integer()
 
 
-class PendingQuerySchema(ma.Schema):
+class PendingQuerySchema(PageArgsSchema):
     status = ma.fields.String(
         validate=ma.validate.OneOf(["pending", "approved", "rejected"]),
         metadata={"description": "Default: pending for the queue, every status for my own awards"},
@@ -143,8 +140,6 @@ class PendingQuerySchema(ma.Schema):
         load_default=False,
         metadata={"description": "My own awards instead of the queue"},
     )
-    page = ma.fields.Integer(**PAGE)
-    per_page = ma.fields.Integer(**PER_PAGE)
 
 
 class RejectSchema(ma.Schema):

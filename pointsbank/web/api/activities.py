@@ -8,7 +8,8 @@ from pointsbank.activities import schemas as s
 from pointsbank.activities import service as activities
 from pointsbank.db import unit_of_work
 from pointsbank.errors import NotFound
-from pointsbank.web.api.base import SECURITY, ApiBlueprint, ErrorSchema, api_auth
+from pointsbank.web.api.base import IDEMPOTENCY_HEADER, SECURITY, ApiBlueprint, api_auth, errors
+from pointsbank.web.api.pagination import PageArgsSchema, page_of
 
 blp = ApiBlueprint(
     "api_activities",
@@ -16,22 +17,6 @@ blp = ApiBlueprint(
     url_prefix="/api/v1",
     description="Volunteer activities, sign-ups, check-ins and teams",
 )
-IDEMPOTENCY = [
-    {
-        "in": "header",
-        "name": "Idempotency-Key",
-        "schema": {"type": "string", "maxLength": 120},
-    }
-]
-
-
-def _errors(*statuses: int):
-    def decorate(fn):
-        for status in statuses:
-            fn = blp.alt_response(status, schema=ErrorSchema)(fn)
-        return fn
-
-    return decorate
 
 
 def _require_resident() -> None:
@@ -42,7 +27,7 @@ def _require_resident() -> None:
 @blp.get("/activities")
 @blp.arguments(s.ActivityQuerySchema, location="query")
 @blp.response(200, s.ActivityPageSchema)
-@_errors(400, 401)
+@errors(400, 401)
 @blp.doc(security=SECURITY)
 @api_auth
 def list_activities(args):
@@ -54,13 +39,13 @@ def list_activities(args):
         page=args["page"],
         per_page=args["per_page"],
     )
-    return {"items": items, "total": total}
+    return page_of(items, args, total)
 
 
 @blp.post("/activities")
 @blp.arguments(s.ActivityCreateSchema)
 @blp.response(201, s.ActivitySchema)
-@_errors(400, 401, 404, 422)
+@errors(400, 401, 404, 422)
 @blp.doc(security=SECURITY)
 @api_auth
 @unit_of_work
@@ -72,7 +57,7 @@ def create_activity(data):
 
 @blp.get("/activities/<int:activity_id>")
 @blp.response(200, s.ActivitySchema)
-@_errors(401, 404)
+@errors(401, 404)
 @blp.doc(security=SECURITY)
 @api_auth
 def get_activity(activity_id: int):
@@ -83,7 +68,7 @@ def get_activity(activity_id: int):
 @blp.patch("/activities/<int:activity_id>")
 @blp.arguments(s.ActivityUpdateSchema)
 @blp.response(200, s.ActivitySchema)
-@_errors(400, 401, 404, 422)
+@errors(400, 401, 404, 422)
 @blp.doc(security=SECURITY)
 @api_auth
 @unit_of_work
@@ -95,7 +80,7 @@ def update_activity(data, activity_id: int):
 
 @blp.get("/activities/<int:activity_id>/signups")
 @blp.response(200, s.SignupSchema(many=True))
-@_errors(401, 404)
+@errors(401, 404)
 @blp.doc(security=SECURITY)
 @api_auth
 def list_signups(activity_id: int):
@@ -105,7 +90,7 @@ def list_signups(activity_id: int):
 
 @blp.post("/activities/<int:activity_id>/signups")
 @blp.response(201, s.SignupSchema)
-@_errors(401, 404, 409, 422)
+@errors(401, 404, 409, 422)
 @blp.doc(security=SECURITY)
 @api_auth
 @unit_of_work
@@ -117,7 +102,7 @@ def sign_up(activity_id: int):
 
 @blp.delete("/activities/<int:activity_id>/signups/me")
 @blp.response(200, s.SignupSchema)
-@_errors(401, 404, 422)
+@errors(401, 404, 422)
 @blp.doc(security=SECURITY)
 @api_auth
 @unit_of_work
@@ -129,7 +114,7 @@ def cancel_signup(activity_id: int):
 @blp.post("/check-ins")
 @blp.arguments(s.CodeSchema)
 @blp.response(200, s.ScanResultSchema)
-@_errors(400, 401, 404, 422)
+@errors(400, 401, 404, 422)
 @blp.doc(security=SECURITY)
 @api_auth
 @unit_of_work
@@ -142,7 +127,7 @@ def poster_check_in(data):
 @blp.post("/activities/<int:activity_id>/check-ins")
 @blp.arguments(s.CodeSchema)
 @blp.response(200, s.ScanResultSchema)
-@_errors(400, 401, 404, 422)
+@errors(400, 401, 404, 422)
 @blp.doc(security=SECURITY)
 @api_auth
 @unit_of_work
@@ -154,7 +139,7 @@ def volunteer_check_in(data, activity_id: int):
 
 @blp.post("/activities/<int:activity_id>/close")
 @blp.response(200, s.ActivitySchema)
-@_errors(401, 404, 422)
+@errors(401, 404, 422)
 @blp.doc(security=SECURITY)
 @api_auth
 @unit_of_work
@@ -165,8 +150,8 @@ def close(activity_id: int):
 
 @blp.post("/activities/<int:activity_id>/confirm")
 @blp.response(200, s.ActivitySchema)
-@_errors(401, 404, 409, 422)
-@blp.doc(security=SECURITY, parameters=IDEMPOTENCY)
+@errors(401, 404, 409, 422)
+@blp.doc(security=SECURITY, parameters=[IDEMPOTENCY_HEADER])
 @api_auth
 @unit_of_work
 def confirm(activity_id: int):
@@ -176,7 +161,7 @@ def confirm(activity_id: int):
 
 @blp.get("/me/check-in-code")
 @blp.response(200, s.PersonalCodeSchema)
-@_errors(401, 404)
+@errors(401, 404)
 @blp.doc(security=SECURITY)
 @api_auth
 def my_check_in_code():
@@ -191,15 +176,15 @@ def my_check_in_code():
 
 
 @blp.get("/me/signups")
-@blp.arguments(s.PageQuerySchema, location="query")
+@blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, s.SignupPageSchema)
-@_errors(400, 401)
+@errors(400, 401)
 @blp.doc(security=SECURITY)
 @api_auth
 def my_signups(args):
     """My sign-ups with hours, points and any cap cut (newest activity first)."""
     items, total = activities.my_signups(current_user, page=args["page"], per_page=args["per_page"])
-    return {"items": items, "total": total}
+    return page_of(items, args, total)
 
 
 # ---------------------------------------------------------------- teams
@@ -230,22 +215,21 @@ def _team_row(team_id: int) -> dict:
 
 
 @blp.get("/teams")
-@blp.arguments(s.PageQuerySchema, location="query")
+@blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, s.TeamPageSchema)
-@_errors(400, 401)
+@errors(400, 401)
 @blp.doc(security=SECURITY)
 @api_auth
 def list_teams(args):
     """Teams with their totals (members, hours and points from activities), highest points first."""
     rows = activities.team_totals(_team_scope(), user_id=current_user.id)
-    start = (args["page"] - 1) * args["per_page"]
-    return {"items": rows[start : start + args["per_page"]], "total": len(rows)}
+    return page_of(rows, args)
 
 
 @blp.post("/teams")
 @blp.arguments(s.TeamCreateSchema)
 @blp.response(201, s.TeamSchema)
-@_errors(400, 401, 404, 409)
+@errors(400, 401, 404, 409)
 @blp.doc(security=SECURITY)
 @api_auth
 @unit_of_work
@@ -257,7 +241,7 @@ def create_team(data):
 
 @blp.post("/teams/<int:team_id>/members")
 @blp.response(200, s.TeamSchema)
-@_errors(401, 404)
+@errors(401, 404)
 @blp.doc(security=SECURITY)
 @api_auth
 @unit_of_work
@@ -269,7 +253,7 @@ def join_team(team_id: int):
 
 @blp.delete("/teams/<int:team_id>/members/me")
 @blp.response(200, s.TeamSchema)
-@_errors(401, 404)
+@errors(401, 404)
 @blp.doc(security=SECURITY)
 @api_auth
 @unit_of_work

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import marshmallow as ma
 from flask import current_app, g, request
@@ -14,7 +15,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from webargs.flaskparser import FlaskParser
 from wtforms.validators import ValidationError
 
-from pointsbank.errors import DomainError
+from pointsbank.errors import DomainError, Invalid
 
 
 class ErrorBodySchema(ma.Schema):
@@ -49,6 +50,44 @@ class ApiBlueprint(Blueprint):
 
     ARGUMENTS_PARSER = Parser()
     PAGINATION_ARGUMENTS_PARSER = Parser()
+
+
+_DOCS = ApiBlueprint("api_docs", __name__)  # never registered: alt_response only needs a blueprint to build the doc
+
+
+def errors(*statuses: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Document the error body (ErrorSchema) for each of the given statuses."""
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        for status in statuses:
+            fn = _DOCS.alt_response(status, schema=ErrorSchema)(fn)
+        return fn
+
+    return decorate
+
+
+IDEMPOTENCY_KEY_MAX = 120
+IDEMPOTENCY_HEADER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "maxLength": IDEMPOTENCY_KEY_MAX},
+    "description": "Repeat a write safely: the same key returns the first result.",
+}
+
+
+def idempotency_header() -> str:
+    """The client's Idempotency-Key header, stripped ("" without one); too long is 400."""
+    header = (request.headers.get("Idempotency-Key") or "").strip()
+    if len(header) > IDEMPOTENCY_KEY_MAX:
+        raise Invalid("invalid_idempotency_key", _l("The Idempotency-Key header is too long."))
+    return header
+
+
+def idempotency_key(action: str) -> str | None:
+    """The client's Idempotency-Key scoped by action and user, or None without one."""
+    header = idempotency_header()
+    return f"api:{action}:{current_user.id}:{header}" if header else None
 
 
 class Unauthorized(DomainError):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -15,13 +15,11 @@ from pointsbank.ledger import expiry
 from pointsbank.ledger import schemas as s
 from pointsbank.ledger import service as ledger
 from pointsbank.ledger.models import Account
-from pointsbank.web.api.base import SECURITY, ApiBlueprint, ErrorSchema, api_auth
+from pointsbank.web.api.base import IDEMPOTENCY_HEADER, SECURITY, ApiBlueprint, api_auth, errors, idempotency_key
+from pointsbank.web.api.pagination import PageArgsSchema, page_of
 
 blp = ApiBlueprint("api_ledger", __name__, url_prefix="/api/v1",
                    description="Ledger: accounts, statements, donations, fund awards, adjustments")
-
-IDEMPOTENCY = {"in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string", "maxLength": 120},
-               "description": "Repeat a write safely: the same key returns the first result."}
 
 
 def account_summary(account: Account | None) -> dict[str, Any]:
@@ -43,19 +41,14 @@ def account_summary(account: Account | None) -> dict[str, Any]:
     }
 
 
-def idempotency_key(endpoint: str) -> str:
-    """The client's Idempotency-Key scoped by endpoint and user, or a fresh one."""
-    import uuid
-
-    header = (request.headers.get("Idempotency-Key") or "").strip()
-    if len(header) > 120:
-        raise Invalid("invalid_idempotency_key", _l("The Idempotency-Key header is too long."))
-    return f"api:{endpoint}:{current_user.id}:{header or uuid.uuid4().hex}"
+def _key(action: str) -> str:
+    """The client's Idempotency-Key scoped by action and user, or a fresh one (a write without a key still posts)."""
+    return idempotency_key(action) or f"api:{action}:{current_user.id}:{uuid.uuid4().hex}"
 
 
 @blp.get("/accounts/me")
 @blp.response(200, s.AccountSchema)
-@blp.alt_response(404, schema=ErrorSchema)
+@errors(404)
 @blp.doc(security=SECURITY)
 @api_auth
 def my_account():
@@ -67,7 +60,7 @@ def my_account():
 
 @blp.get("/accounts/<int:account_id>")
 @blp.response(200, s.AccountSchema)
-@blp.alt_response(404, schema=ErrorSchema)
+@errors(404)
 @blp.doc(security=SECURITY)
 @api_auth
 def get_account(account_id: int):
@@ -76,41 +69,37 @@ def get_account(account_id: int):
 
 
 @blp.get("/accounts/<int:account_id>/entries")
-@blp.arguments(s.LedgerPageArgsSchema, location="query")
+@blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, s.StatementSchema)
-@blp.alt_response(404, schema=ErrorSchema)
+@errors(404)
 @blp.doc(security=SECURITY)
 @api_auth
 def account_entries(args, account_id: int):
     """The statement: entries newest first, each with the balance after it and a plain reason."""
     account = ledger.account_in_scope(current_user, account_id)
     lines, total = ledger.statement(account, page=args["page"], per_page=args["per_page"])
-    return {"items": lines, "total": total, "page": args["page"], "per_page": args["per_page"]}
+    return page_of(lines, args, total)
 
 
 @blp.post("/donations")
 @blp.arguments(s.DonationArgsSchema)
 @blp.response(201, s.TransferSchema)
-@blp.alt_response(404, schema=ErrorSchema)
-@blp.alt_response(409, schema=ErrorSchema)
-@blp.alt_response(422, schema=ErrorSchema)
-@blp.doc(security=SECURITY, parameters=[IDEMPOTENCY])
+@errors(404, 409, 422)
+@blp.doc(security=SECURITY, parameters=[IDEMPOTENCY_HEADER])
 @api_auth
 @unit_of_work
 def donate(args):
     """Give points to the community fund (爱心基金)."""
     if not current_user.has_role("resident"):
         raise NotFound("not_a_resident", _l("You have no points account."))
-    return ledger.donate(current_user, args["points"], key=idempotency_key("donation"))
+    return ledger.donate(current_user, args["points"], key=_key("donation"))
 
 
 @blp.post("/fund-awards")
 @blp.arguments(s.FundAwardArgsSchema)
 @blp.response(201, s.TransferSchema)
-@blp.alt_response(404, schema=ErrorSchema)
-@blp.alt_response(409, schema=ErrorSchema)
-@blp.alt_response(422, schema=ErrorSchema)
-@blp.doc(security=SECURITY, parameters=[IDEMPOTENCY])
+@errors(404, 409, 422)
+@blp.doc(security=SECURITY, parameters=[IDEMPOTENCY_HEADER])
 @api_auth
 @unit_of_work
 def fund_award(args):
@@ -118,7 +107,7 @@ def fund_award(args):
     account = ledger.account_in_scope(current_user, args["account_id"])
     if account.kind != "resident":
         raise NotFound()
-    return ledger.fund_award(account, args["points"], key=idempotency_key("fund-award"), actor=current_user,
+    return ledger.fund_award(account, args["points"], key=_key("fund-award"), actor=current_user,
                              memo=args["memo"])
 
 
@@ -131,32 +120,26 @@ def list_adjustments(args):
     """Coordinators: manual adjustments in your communities, newest first (filter by status)."""
     items, total = ledger.adjustments_for(current_user, status=args["status"], page=args["page"],
                                           per_page=args["per_page"])
-    return {"items": items, "total": total, "page": args["page"], "per_page": args["per_page"]}
+    return page_of(items, args, total)
 
 
 @blp.post("/adjustments")
 @blp.arguments(s.AdjustmentArgsSchema)
 @blp.response(201, s.AdjustmentSchema)
-@blp.alt_response(400, schema=ErrorSchema)
-@blp.alt_response(404, schema=ErrorSchema)
-@blp.alt_response(409, schema=ErrorSchema)
-@blp.alt_response(422, schema=ErrorSchema)
-@blp.doc(security=SECURITY, parameters=[IDEMPOTENCY])
+@errors(400, 404, 409, 422)
+@blp.doc(security=SECURITY, parameters=[IDEMPOTENCY_HEADER])
 @api_auth
 @unit_of_work
 def create_adjustment(args):
     """Coordinators: correct a resident's points with a reason; above the threshold it waits for a second coordinator."""
     account = ledger.account_in_scope(current_user, args["account_id"])
     return ledger.request_adjustment(account, args["amount"], reason=args["reason"], requested_by=current_user,
-                                     key=idempotency_key("adjustment"))
+                                     key=_key("adjustment"))
 
 
 @blp.post("/adjustments/<int:adjustment_id>/approve")
 @blp.response(200, s.AdjustmentSchema)
-@blp.alt_response(403, schema=ErrorSchema)
-@blp.alt_response(404, schema=ErrorSchema)
-@blp.alt_response(409, schema=ErrorSchema)
-@blp.alt_response(422, schema=ErrorSchema)
+@errors(403, 404, 409, 422)
 @blp.doc(security=SECURITY)
 @api_auth
 @unit_of_work
@@ -167,8 +150,7 @@ def approve_adjustment(adjustment_id: int):
 
 @blp.post("/adjustments/<int:adjustment_id>/reject")
 @blp.response(200, s.AdjustmentSchema)
-@blp.alt_response(404, schema=ErrorSchema)
-@blp.alt_response(409, schema=ErrorSchema)
+@errors(404, 409)
 @blp.doc(security=SECURITY)
 @api_auth
 @unit_of_work
@@ -180,10 +162,8 @@ def reject_adjustment(adjustment_id: int):
 @blp.post("/transfers/<int:transfer_id>/reversal")
 @blp.arguments(s.ReversalArgsSchema)
 @blp.response(201, s.TransferSchema)
-@blp.alt_response(404, schema=ErrorSchema)
-@blp.alt_response(409, schema=ErrorSchema)
-@blp.alt_response(422, schema=ErrorSchema)
-@blp.doc(security=SECURITY, parameters=[IDEMPOTENCY])
+@errors(404, 409, 422)
+@blp.doc(security=SECURITY, parameters=[IDEMPOTENCY_HEADER])
 @api_auth
 @unit_of_work
 def reverse_transfer(args, transfer_id: int):
@@ -191,5 +171,5 @@ def reverse_transfer(args, transfer_id: int):
     reason = args["reason"].strip()
     if not reason:
         raise Invalid("reason_required", _l("A reason is required."))
-    return ledger.coordinator_reverse(current_user, transfer_id, key=idempotency_key(f"reversal:{transfer_id}"),
+    return ledger.coordinator_reverse(current_user, transfer_id, key=_key(f"reversal:{transfer_id}"),
                                       reason=reason)

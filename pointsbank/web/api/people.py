@@ -26,13 +26,14 @@ from pointsbank.people.schemas import (
     NewPlaceSchema,
     NewResidentSchema,
     NewTokenSchema,
-    PageArgsSchema,
+    PeoplePageArgsSchema,
     PlaceSchema,
     RegisteredResidentSchema,
     ResidentPageSchema,
     TokenSchema,
 )
 from pointsbank.web.api.base import SECURITY, ApiBlueprint, ErrorSchema, api_auth
+from pointsbank.web.api.pagination import page_of
 
 blp = ApiBlueprint("api_people", __name__, url_prefix="/api/v1", description="People: me and API tokens")
 
@@ -146,7 +147,7 @@ for _kind, _plural in PLACE_KINDS:
 
 
 @blp.get("/communities")
-@blp.arguments(PageArgsSchema, location="query")
+@blp.arguments(PeoplePageArgsSchema, location="query")
 @blp.response(200, CommunityPageSchema)
 @blp.doc(security=SECURITY)
 @api_auth
@@ -164,14 +165,14 @@ def list_communities(args):
         .offset((args["page"] - 1) * args["per_page"])
         .limit(args["per_page"])
     ).all()
-    return {"items": items, "total": total}
+    return page_of(items, args, total)
 
 
 # --- roles ---------------------------------------------------------------------------------------------------
 
 
 @blp.get("/role-grants")
-@blp.arguments(PageArgsSchema, location="query")
+@blp.arguments(PeoplePageArgsSchema, location="query")
 @blp.response(200, GrantPageSchema)
 @blp.alt_response(404, **NOT_FOUND)
 @blp.doc(security=SECURITY)
@@ -180,7 +181,7 @@ def list_role_grants(args):
     """Every role grant, newest first (admins)."""
     service.require_admin(current_user)
     items, total = service.list_grants(args["page"], args["per_page"])
-    return {"items": items, "total": total}
+    return page_of(items, args, total)
 
 
 @blp.post("/role-grants")
@@ -215,7 +216,7 @@ def revoke_grant(grant_id: int):
 
 
 @blp.get("/communities/<int:community_id>/residents")
-@blp.arguments(PageArgsSchema, location="query")
+@blp.arguments(PeoplePageArgsSchema, location="query")
 @blp.response(200, ResidentPageSchema)
 @blp.alt_response(404, **NOT_FOUND)
 @blp.doc(security=SECURITY)
@@ -224,7 +225,7 @@ def list_residents(args, community_id: int):
     """Residents of a community I coordinate, in registration order."""
     community = service.community_in_scope(current_user, community_id)
     items, total = service.list_residents(community, args["page"], args["per_page"])
-    return {"items": items, "total": total}
+    return page_of(items, args, total)
 
 
 @blp.post("/communities/<int:community_id>/residents")

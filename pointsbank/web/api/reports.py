@@ -15,7 +15,8 @@ from pointsbank.extensions import db
 from pointsbank.reports import open311, service
 from pointsbank.reports import schemas as s
 from pointsbank.reports.models import ReportCategory
-from pointsbank.web.api.base import SECURITY, ApiBlueprint, ErrorSchema, api_auth
+from pointsbank.web.api.base import IDEMPOTENCY_HEADER, SECURITY, ApiBlueprint, api_auth, errors, idempotency_key
+from pointsbank.web.api.pagination import PageArgsSchema, page_of
 
 blp = ApiBlueprint(
     "api_reports",
@@ -24,38 +25,14 @@ blp = ApiBlueprint(
     description="Resident reports (随手拍/社情民意): filing, triage, status flow, notices, hot topics",
 )
 
-IDEMPOTENCY = {
-    "in": "header",
-    "name": "Idempotency-Key",
-    "schema": {"type": "string", "maxLength": 100},
-    "required": False,
-    "description": "Replaying the same key returns the first result",
-}
-
-
-def _key(action: str) -> str | None:
-    header = (request.headers.get("Idempotency-Key") or "").strip()[:100]
-    return f"api:report-{action}:{current_user.id}:{header}" if header else None
-
-
-def _page(items, total, args) -> dict:
-    return {"items": items, "total": total, "page": args["page"], "per_page": args["per_page"]}
-
-
-def _errors(*statuses: int):
-    def decorate(fn):
-        for status in statuses:
-            fn = blp.alt_response(status, schema=ErrorSchema, description="Error")(fn)
-        return fn
-
-    return decorate
+IDEMPOTENCY = {**IDEMPOTENCY_HEADER, "schema": {"type": "string", "maxLength": 100}}  # reports document 100 chars
 
 
 @blp.get("/report-categories")
 @blp.arguments(s.ReportCategoryQuerySchema, location="query")
 @blp.response(200, s.ReportCategorySchema(many=True))
 @blp.doc(security=SECURITY)
-@_errors(401, 404)
+@errors(401, 404)
 @api_auth
 def list_categories(args):
     """Report categories of my community (coordinators: any community they run)."""
@@ -70,7 +47,7 @@ def list_categories(args):
 @blp.arguments(s.ReportCategoryInSchema)
 @blp.response(201, s.ReportCategorySchema)
 @blp.doc(security=SECURITY)
-@_errors(400, 401, 404, 409)
+@errors(400, 401, 404, 409)
 @api_auth
 @unit_of_work
 def create_category(data):
@@ -83,7 +60,7 @@ def create_category(data):
 @blp.arguments(s.ReportCategoryPatchSchema)
 @blp.response(200, s.ReportCategorySchema)
 @blp.doc(security=SECURITY)
-@_errors(400, 401, 404, 409)
+@errors(400, 401, 404, 409)
 @api_auth
 @unit_of_work
 def update_category(data, category_id: int):
@@ -98,7 +75,7 @@ def update_category(data, category_id: int):
 @blp.arguments(s.ReportListQuerySchema, location="query")
 @blp.response(200, s.ReportPageSchema)
 @blp.doc(security=SECURITY)
-@_errors(401)
+@errors(401)
 @api_auth
 def list_reports(args):
     """My reports, or for coordinators the triage queue (oldest first) with its filters."""
@@ -114,7 +91,7 @@ def list_reports(args):
             community_id=args.get("community_id"),
         )
         items, total = service.triage(current_user, flt, page=args["page"], per_page=args["per_page"])
-    return _page(items, total, args)
+    return page_of(items, args, total)
 
 
 @blp.post("/reports")
@@ -122,7 +99,7 @@ def list_reports(args):
 @blp.arguments(s.NewReportFilesSchema, location="files")
 @blp.response(201, s.ReportDetailSchema)
 @blp.doc(security=SECURITY)
-@_errors(400, 401, 403, 413)
+@errors(400, 401, 403, 413)
 @api_auth
 @unit_of_work
 def file_report(form, files):
@@ -145,7 +122,7 @@ def file_report(form, files):
 @blp.get("/reports/<int:report_id>")
 @blp.response(200, s.ReportDetailSchema)
 @blp.doc(security=SECURITY)
-@_errors(401, 404)
+@errors(401, 404)
 @api_auth
 def get_report(report_id: int):
     """One report with its history and photos (404 outside your scope)."""
@@ -156,20 +133,20 @@ def get_report(report_id: int):
 @blp.arguments(s.ReportNoteSchema)
 @blp.response(200, s.ReportDetailSchema)
 @blp.doc(security=SECURITY, parameters=[IDEMPOTENCY])
-@_errors(400, 401, 403, 404, 409, 422)
+@errors(400, 401, 403, 404, 409, 422)
 @api_auth
 @unit_of_work
 def accept_report(data, report_id: int):
     """Accept a submitted report; the reporter is paid under the category's rule."""
     report = service.visible_report(current_user, report_id, for_update=True)
-    return service.accept(report, current_user, data["note"], request_key=_key("accept"))
+    return service.accept(report, current_user, data["note"], request_key=idempotency_key("report-accept"))
 
 
 @blp.post("/reports/<int:report_id>/reject")
 @blp.arguments(s.ReportRejectSchema)
 @blp.response(200, s.ReportDetailSchema)
 @blp.doc(security=SECURITY)
-@_errors(400, 401, 403, 404, 409)
+@errors(400, 401, 403, 404, 409)
 @api_auth
 @unit_of_work
 def reject_report(data, report_id: int):
@@ -182,7 +159,7 @@ def reject_report(data, report_id: int):
 @blp.arguments(s.ReportDuplicateSchema)
 @blp.response(200, s.ReportDetailSchema)
 @blp.doc(security=SECURITY)
-@_errors(400, 401, 403, 404, 409, 422)
+@errors(400, 401, 403, 404, 409, 422)
 @api_auth
 @unit_of_work
 def duplicate_report(data, report_id: int):
@@ -195,7 +172,7 @@ def duplicate_report(data, report_id: int):
 @blp.arguments(s.ReportAssignSchema)
 @blp.response(200, s.ReportDetailSchema)
 @blp.doc(security=SECURITY, parameters=[IDEMPOTENCY])
-@_errors(400, 401, 403, 404, 409, 422)
+@errors(400, 401, 403, 404, 409, 422)
 @api_auth
 @unit_of_work
 def assign_report(data, report_id: int):
@@ -207,7 +184,7 @@ def assign_report(data, report_id: int):
         assignee_id=data.get("assignee_id"),
         department=data["department"],
         note=data["note"],
-        request_key=_key("assign"),
+        request_key=idempotency_key("report-assign"),
     )
 
 
@@ -215,7 +192,7 @@ def assign_report(data, report_id: int):
 @blp.arguments(s.ReportBulkAssignSchema)
 @blp.response(200, s.ReportSchema(many=True))
 @blp.doc(security=SECURITY)
-@_errors(400, 401, 403, 404, 409, 422)
+@errors(400, 401, 403, 404, 409, 422)
 @api_auth
 @unit_of_work
 def bulk_assign(data):
@@ -230,7 +207,7 @@ def bulk_assign(data):
 @blp.arguments(s.ReportResolveFilesSchema, location="files")
 @blp.response(200, s.ReportDetailSchema)
 @blp.doc(security=SECURITY, parameters=[IDEMPOTENCY])
-@_errors(400, 401, 403, 404, 409, 413, 422)
+@errors(400, 401, 403, 404, 409, 413, 422)
 @api_auth
 @unit_of_work
 def resolve_report(form, files, report_id: int):
@@ -240,7 +217,11 @@ def resolve_report(form, files, report_id: int):
     if photo is not None:
         photo.stream.seek(0)
     return service.resolve(
-        report, current_user, form["note"], photo.stream if photo else None, request_key=_key("resolve")
+        report,
+        current_user,
+        form["note"],
+        photo.stream if photo else None,
+        request_key=idempotency_key("report-resolve"),
     )
 
 
@@ -248,7 +229,7 @@ def resolve_report(form, files, report_id: int):
 @blp.arguments(s.ReportCloseSchema)
 @blp.response(200, s.ReportDetailSchema)
 @blp.doc(security=SECURITY)
-@_errors(400, 401, 403, 404, 409)
+@errors(400, 401, 403, 404, 409)
 @api_auth
 @unit_of_work
 def close_report(data, report_id: int):
@@ -261,7 +242,7 @@ def close_report(data, report_id: int):
 @blp.arguments(s.ReportReopenSchema)
 @blp.response(200, s.ReportDetailSchema)
 @blp.doc(security=SECURITY)
-@_errors(400, 401, 403, 404, 409)
+@errors(400, 401, 403, 404, 409)
 @api_auth
 @unit_of_work
 def reopen_report(data, report_id: int):
@@ -274,7 +255,7 @@ def reopen_report(data, report_id: int):
 @blp.arguments(s.HotTopicQuerySchema, location="query")
 @blp.response(200, s.HotTopicsSchema)
 @blp.doc(security=SECURITY)
-@_errors(400, 401, 404)
+@errors(400, 401, 404)
 @api_auth
 def hot_topics(args):
     """一周热点排序: the share of reports by category for an ISO week."""
@@ -305,21 +286,21 @@ def hot_topics_community(community_id: int | None) -> int:
 
 
 @blp.get("/notices")
-@blp.arguments(s.NoticeQuerySchema, location="query")
+@blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, s.NoticePageSchema)
 @blp.doc(security=SECURITY)
-@_errors(401)
+@errors(401)
 @api_auth
 def list_notices(args):
     """My in-app notices, newest first, with the unread count."""
     items, total = service.notices(current_user.id, page=args["page"], per_page=args["per_page"])
-    return {**_page(items, total, args), "unread": service.unread_count(current_user.id)}
+    return {**page_of(items, args, total), "unread": service.unread_count(current_user.id)}
 
 
 @blp.post("/notices/<int:notice_id>/read")
 @blp.response(200, s.NoticeReadSchema)
 @blp.doc(security=SECURITY)
-@_errors(401, 404)
+@errors(401, 404)
 @api_auth
 @unit_of_work
 def read_notice(notice_id: int):
@@ -331,7 +312,7 @@ def read_notice(notice_id: int):
 @blp.post("/notices/read-all")
 @blp.response(200, s.NoticeReadSchema)
 @blp.doc(security=SECURITY)
-@_errors(401)
+@errors(401)
 @api_auth
 @unit_of_work
 def read_all_notices():

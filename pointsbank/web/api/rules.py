@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from flask import request
 from flask_login import current_user
 
 from pointsbank.db import unit_of_work
@@ -13,7 +12,8 @@ from pointsbank.extensions import db
 from pointsbank.rules import schemas as s
 from pointsbank.rules import service as rules
 from pointsbank.rules.models import PendingAward
-from pointsbank.web.api.base import SECURITY, ApiBlueprint, ErrorSchema, api_auth
+from pointsbank.web.api.base import IDEMPOTENCY_HEADER, SECURITY, ApiBlueprint, api_auth, errors, idempotency_header
+from pointsbank.web.api.pagination import page_of
 
 blp = ApiBlueprint(
     "api_rules",
@@ -21,35 +21,12 @@ blp = ApiBlueprint(
     url_prefix="/api/v1",
     description="Point rules and the approval queue",
 )
-IDEMPOTENCY = [
-    {
-        "in": "header",
-        "name": "Idempotency-Key",
-        "schema": {"type": "string", "maxLength": 120},
-    }
-]
-
-
-def _errors(*statuses: int):
-    def decorate(fn):
-        for status in statuses:
-            fn = blp.alt_response(status, schema=ErrorSchema)(fn)
-        return fn
-
-    return decorate
-
-
-def _paged(items: list, page: int, per_page: int) -> dict:
-    return {
-        "items": items[(page - 1) * per_page : page * per_page],
-        "total": len(items),
-    }
 
 
 @blp.get("/rules")
 @blp.arguments(s.RuleQuerySchema, location="query")
 @blp.response(200, s.RulePageSchema)
-@_errors(400, 401)
+@errors(400, 401)
 @blp.doc(security=SECURITY)
 @api_auth
 def list_rules(args):
@@ -63,19 +40,19 @@ def list_rules(args):
             page=args["page"],
             per_page=args["per_page"],
         )
-        return {"items": items, "total": total}
+        return page_of(items, args, total)
     if not current_user.community_id or args.get("status") not in (None, "published"):
         return {"items": [], "total": 0}
     if args.get("community_id") not in (None, current_user.community_id):
         return {"items": [], "total": 0}
     versions = rules.rules_in_force(current_user.community_id, category=args.get("category"))
-    return _paged([v.rule for v in versions], args["page"], args["per_page"])
+    return page_of([v.rule for v in versions], args)
 
 
 @blp.post("/rules")
 @blp.arguments(s.RuleCreateSchema)
 @blp.response(201, s.RuleSchema)
-@_errors(400, 401, 404, 422)
+@errors(400, 401, 404, 422)
 @blp.doc(security=SECURITY)
 @api_auth
 @unit_of_work
@@ -87,7 +64,7 @@ def create_rule(data):
 
 @blp.get("/rules/<int:rule_id>")
 @blp.response(200, s.RuleSchema)
-@_errors(401, 404)
+@errors(401, 404)
 @blp.doc(security=SECURITY)
 @api_auth
 def get_rule(rule_id: int):
@@ -97,7 +74,7 @@ def get_rule(rule_id: int):
 
 @blp.get("/rules/<int:rule_id>/versions")
 @blp.response(200, s.RuleVersionSchema(many=True))
-@_errors(401, 404)
+@errors(401, 404)
 @blp.doc(security=SECURITY)
 @api_auth
 def rule_versions(rule_id: int):
@@ -109,7 +86,7 @@ def rule_versions(rule_id: int):
 @blp.patch("/rules/<int:rule_id>")
 @blp.arguments(s.RuleUpdateSchema)
 @blp.response(200, s.RuleSchema)
-@_errors(400, 401, 404, 422)
+@errors(400, 401, 404, 422)
 @blp.doc(security=SECURITY)
 @api_auth
 @unit_of_work
@@ -122,7 +99,7 @@ def update_rule(data, rule_id: int):
 
 @blp.post("/rules/<int:rule_id>/publish")
 @blp.response(200, s.RuleSchema)
-@_errors(401, 404, 422)
+@errors(401, 404, 422)
 @blp.doc(security=SECURITY)
 @api_auth
 @unit_of_work
@@ -133,7 +110,7 @@ def publish_rule(rule_id: int):
 
 @blp.post("/rules/<int:rule_id>/retire")
 @blp.response(200, s.RuleSchema)
-@_errors(401, 404)
+@errors(401, 404)
 @blp.doc(security=SECURITY)
 @api_auth
 @unit_of_work
@@ -145,16 +122,16 @@ def retire_rule(rule_id: int):
 @blp.post("/rules/<int:rule_id>/awards")
 @blp.arguments(s.AwardRequestSchema)
 @blp.response(201, s.AwardOutcomeSchema)
-@_errors(400, 401, 404, 409, 422)
-@blp.doc(security=SECURITY, parameters=IDEMPOTENCY)
+@errors(400, 401, 404, 409, 422)
+@blp.doc(security=SECURITY, parameters=[IDEMPOTENCY_HEADER])
 @api_auth
 @unit_of_work
 def award(data, rule_id: int):
     """Award a resident under the rule in force on the coordinator's word (caps apply; approval rules queue)."""
     rule = rules.get_rule(rule_id, current_user, manage=True)
-    key = request.headers.get("Idempotency-Key") or uuid.uuid4().hex
+    key = idempotency_header() or uuid.uuid4().hex  # the service scopes it by rule and coordinator
     return rules.award_by_coordinator(
-        current_user, rule, data["resident_id"], quantity=data["quantity"], note=data["note"], key=key[:120]
+        current_user, rule, data["resident_id"], quantity=data["quantity"], note=data["note"], key=key
     )
 
 
@@ -164,7 +141,7 @@ def award(data, rule_id: int):
 @blp.get("/pending-awards")
 @blp.arguments(s.PendingQuerySchema, location="query")
 @blp.response(200, s.PendingAwardPageSchema)
-@_errors(400, 401)
+@errors(400, 401)
 @blp.doc(security=SECURITY)
 @api_auth
 def list_pending(args):
@@ -173,11 +150,11 @@ def list_pending(args):
         items, total = rules.my_pending(
             current_user, status=args.get("status"), page=args["page"], per_page=args["per_page"]
         )
-        return {"items": items, "total": total}
+        return page_of(items, args, total)
     items, total = rules.queue(
         current_user, status=args.get("status") or "pending", page=args["page"], per_page=args["per_page"]
     )
-    return {"items": items, "total": total}
+    return page_of(items, args, total)
 
 
 def _pending_to_decide(pending_id: int) -> PendingAward:
@@ -189,7 +166,7 @@ def _pending_to_decide(pending_id: int) -> PendingAward:
 
 @blp.get("/pending-awards/<int:pending_id>")
 @blp.response(200, s.PendingAwardSchema)
-@_errors(401, 404)
+@errors(401, 404)
 @blp.doc(security=SECURITY)
 @api_auth
 def get_pending(pending_id: int):
@@ -199,8 +176,8 @@ def get_pending(pending_id: int):
 
 @blp.post("/pending-awards/<int:pending_id>/approve")
 @blp.response(200, s.PendingAwardSchema)
-@_errors(401, 404, 409, 422)
-@blp.doc(security=SECURITY, parameters=IDEMPOTENCY)
+@errors(401, 404, 409, 422)
+@blp.doc(security=SECURITY, parameters=[IDEMPOTENCY_HEADER])
 @api_auth
 @unit_of_work
 def approve(pending_id: int):
@@ -211,7 +188,7 @@ def approve(pending_id: int):
 @blp.post("/pending-awards/<int:pending_id>/reject")
 @blp.arguments(s.RejectSchema)
 @blp.response(200, s.PendingAwardSchema)
-@_errors(400, 401, 404, 409, 422)
+@errors(400, 401, 404, 409, 422)
 @blp.doc(security=SECURITY)
 @api_auth
 @unit_of_work
@@ -223,8 +200,8 @@ def reject(data, pending_id: int):
 @blp.post("/pending-awards/bulk-approve")
 @blp.arguments(s.BulkApproveSchema)
 @blp.response(200, s.BulkResultSchema)
-@_errors(400, 401, 404)
-@blp.doc(security=SECURITY, parameters=IDEMPOTENCY)
+@errors(400, 401, 404)
+@blp.doc(security=SECURITY, parameters=[IDEMPOTENCY_HEADER])
 @api_auth
 @unit_of_work
 def bulk_approve(data):

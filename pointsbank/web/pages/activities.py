@@ -27,6 +27,7 @@ from pointsbank.people.models import Community
 from pointsbank.rules import service as rules
 from pointsbank.rules.models import Rule
 from pointsbank.web.nav import Link
+from pointsbank.web.paging import page_arg
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
 PER_PAGE = 20
@@ -58,10 +59,6 @@ def home_links(user) -> list[Link]:
     return links
 
 
-def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
-
-
 def _is_manager() -> bool:
     return bool(current_user.has_role("coordinator") or current_user.is_admin)
 
@@ -82,7 +79,7 @@ def _managed_communities() -> list[Community]:
 def index():
     """Upcoming activities (and past ones on request)."""
     when = "past" if request.args.get("when") == "past" else "upcoming"
-    items, total = activities.list_activities(current_user, when=when, page=_page(), per_page=PER_PAGE)
+    items, total = activities.list_activities(current_user, when=when, page=page_arg(), per_page=PER_PAGE)
     counts = activities.counts([a.id for a in items])
     mine = {
         s.activity_id: s
@@ -97,7 +94,7 @@ def index():
         "activities/index.html",
         items=items,
         total=total,
-        page=_page(),
+        page=page_arg(),
         per_page=PER_PAGE,
         when=when,
         counts=counts,
@@ -159,12 +156,12 @@ def cancel(activity_id: int):
 @login_required
 def mine():
     """My sign-ups with hours, points and any cap cut."""
-    items, total = activities.my_signups(current_user, page=_page(), per_page=PER_PAGE)
+    items, total = activities.my_signups(current_user, page=page_arg(), per_page=PER_PAGE)
     return render_template(
         "activities/mine.html",
         items=items,
         total=total,
-        page=_page(),
+        page=page_arg(),
         per_page=PER_PAGE,
     )
 

@@ -26,6 +26,7 @@ from pointsbank.reports import service
 from pointsbank.reports.forms import ActionForm, FileReportForm
 from pointsbank.reports.models import STATUSES, Notice, ReportCategory, ReportPhoto
 from pointsbank.web.nav import Link
+from pointsbank.web.paging import page_arg
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 PER_PAGE = 20
@@ -75,11 +76,6 @@ def _labels():
         "action_labels": ACTION_LABELS,
         "unread_notices": service.unread_count(current_user.id) if current_user.is_authenticated else 0,
     }
-
-
-def _page_arg() -> int:
-    value = request.args.get("page", type=int) or 1
-    return max(1, min(value, 100000))
 
 
 # ---------------------------------------------------------------- resident
@@ -132,7 +128,7 @@ def new():
 @login_required
 def mine():
     """My reports with their status."""
-    page = _page_arg()
+    page = page_arg()
     reports, total = service.my_reports(current_user, page=page, per_page=PER_PAGE)
     return render_template("reports/mine.html", reports=reports, total=total, page=page, per_page=PER_PAGE)
 
@@ -226,7 +222,7 @@ def act(report_id: int, action: str):
 @login_required
 def notices():
     """My in-app notices, newest first."""
-    page = _page_arg()
+    page = page_arg()
     items, total = service.notices(current_user.id, page=page, per_page=PER_PAGE)
     return render_template(
         "reports/notices.html", notices=items, total=total, page=page, per_page=PER_PAGE, form=ActionForm()
@@ -285,7 +281,7 @@ def triage():
         older_than_days=_int_arg("older_than_days"),
         community_id=_int_arg("community_id"),
     )
-    page = _page_arg()
+    page = page_arg()
     reports, total = service.triage(current_user, flt, page=page, per_page=PER_PAGE)
     community_ids = sorted(service.managed_community_ids(current_user) or {r.community_id for r in reports})
     categories, grids, workers = [], [], []

@@ -19,6 +19,7 @@ from pointsbank.rules import service as rules
 from pointsbank.rules.forms import AwardForm, BulkForm, RejectForm, RuleForm, local_date
 from pointsbank.rules.models import PendingAward
 from pointsbank.web.nav import Link
+from pointsbank.web.paging import page_arg
 
 bp = Blueprint("rules", __name__, url_prefix="/rules")
 PER_PAGE = 20
@@ -53,10 +54,6 @@ def _require_manager() -> None:
         raise NotFound()
 
 
-def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
-
-
 def _community_choices() -> list[tuple[int, str]]:
     scope = rules.managed_community_ids(current_user)
     query = sa.select(Community).order_by(Community.id)
@@ -89,12 +86,12 @@ def index():
     """Coordinator: every rule of my communities with its status."""
     _require_manager()
     status = request.args.get("status") or None
-    items, total = rules.list_rules(current_user, status=status, page=_page(), per_page=PER_PAGE)
+    items, total = rules.list_rules(current_user, status=status, page=page_arg(), per_page=PER_PAGE)
     return render_template(
         "rules/index.html",
         items=items,
         total=total,
-        page=_page(),
+        page=page_arg(),
         per_page=PER_PAGE,
         status=status,
         describe=rules.describe,
@@ -255,13 +252,13 @@ def _award(rule, form: AwardForm):
 def approvals():
     """Coordinator: pending awards of my communities, oldest first, with bulk approval."""
     _require_manager()
-    items, total = rules.queue(current_user, page=_page(), per_page=PER_PAGE)
+    items, total = rules.queue(current_user, page=page_arg(), per_page=PER_PAGE)
     decided, _n = rules.queue(current_user, status="approved", page=1, per_page=10)
     return render_template(
         "rules/approvals.html",
         items=items,
         total=total,
-        page=_page(),
+        page=page_arg(),
         per_page=PER_PAGE,
         form=BulkForm(),
         reject_form=RejectForm(),
@@ -331,11 +328,11 @@ def _pending_to_decide(pending_id: int) -> PendingAward:
 @login_required
 def my_awards():
     """Resident: my awards that needed approval, with the decision, the reason and any cap cut."""
-    items, total = rules.my_pending(current_user, page=_page(), per_page=PER_PAGE)
+    items, total = rules.my_pending(current_user, page=page_arg(), per_page=PER_PAGE)
     return render_template(
         "rules/my_awards.html",
         items=items,
         total=total,
-        page=_page(),
+        page=page_arg(),
         per_page=PER_PAGE,
     )
