@@ -19,6 +19,7 @@ from pointsbank.people.forms import GrantForm, ImportForm, LoginForm, PasswordFo
 from pointsbank.people.importing import import_residents, parse_sheet, template_sheet
 from pointsbank.people.models import ApiToken, Community, User
 from pointsbank.web.nav import Link
+from pointsbank.web.paging import page_arg
 
 bp = Blueprint("people", __name__)
 
@@ -216,7 +217,7 @@ def _resident_form(community: Community) -> ResidentForm:
 
 
 def _residents_page(community: Community, form: ResidentForm, import_form: ImportForm, status: int = 200, **extra):
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     residents, total = service.list_residents(community, page=page, per_page=PER_PAGE)
     return render_template(
         "people/residents.html",
@@ -395,7 +396,7 @@ def roles():
         else:
             flash(_("Role granted to %(name)s.", name=user.name), "success")
             return redirect(url_for("people.roles"))
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     grants, total = service.list_grants(page=page, per_page=PER_PAGE)
     status = 400 if request.method == "POST" else 200
     places = {("community", v): label for v, label in form.community_id.choices}
