@@ -70,7 +70,8 @@ def compare_balance_reads(account_ids: list[int], rounds: int) -> tuple[float, f
         cached = (time.perf_counter() - started) / rounds
         started = time.perf_counter()
         for i in range(rounds):
-            conn.execute(sa.select(sa.func.sum(Entry.amount)).where(Entry.account_id == account_ids[i % len(account_ids)])).scalar()
+            account_id = account_ids[i % len(account_ids)]
+            conn.execute(sa.select(sa.func.sum(Entry.amount)).where(Entry.account_id == account_id)).scalar()
         summed = (time.perf_counter() - started) / rounds
     return cached, summed
 

@@ -179,19 +179,30 @@ def _sync(account_id: int, balance: int, held: int) -> None:
 def _move(moves: Sequence[tuple[int, int]], release: tuple[int, int] | None = None) -> dict[int, int]:
     """Apply balance changes in account id order with a guard; returns each account's balance after."""
     after: dict[int, int] = {}
+    debit, credit = _move_statements()
     for account_id, amount in moves:
         released = release[1] if release and release[0] == account_id else 0
-        stmt = sa.update(_account).where(_account.c.id == account_id)
-        if amount < 0:
-            guard = (_account.c.balance + amount) - (_account.c.held - released) >= 0
-            stmt = stmt.where(sa.or_(_account.c.kind == "issuance", guard))
-        stmt = stmt.values(balance=_account.c.balance + amount, held=_account.c.held - released)
-        row = db.session.execute(stmt.returning(_account.c.balance, _account.c.held)).first()
+        params = {"account_id": account_id, "amount": amount, "released": released}
+        row = db.session.execute(debit if amount < 0 else credit, params).first()
         if row is None:
             raise Refused("insufficient_points", _l("Not enough points."), details={"account_id": account_id})
         after[account_id] = row.balance
         _sync(account_id, row.balance, row.held)
     return after
+
+
+@functools.cache
+def _move_statements() -> tuple[sa.Update, sa.Update]:
+    """The balance UPDATEs of _move, built once: a debit guarded against going below zero, and a credit."""
+    amount, released = sa.bindparam("amount", type_=sa.BigInteger), sa.bindparam("released", type_=sa.BigInteger)
+    credit = (
+        sa.update(_account)
+        .where(_account.c.id == sa.bindparam("account_id", type_=sa.Integer))
+        .values(balance=_account.c.balance + amount, held=_account.c.held - released)
+        .returning(_account.c.balance, _account.c.held)
+    )
+    guard = (_account.c.balance + amount) - (_account.c.held - released) >= 0
+    return credit.where(sa.or_(_account.c.kind == "issuance", guard)), credit
 
 
 def _by_key(key: str) -> Transfer | None:
@@ -217,7 +228,8 @@ def _end_hold(hold_id: int, status: str, reason: str | None, transfer_id: int | 
         raise Conflict("hold_closed", _l("This hold has already ended."))
     obj = db.session.identity_map.get(identity_key(Hold, hold_id))
     if obj is not None:
-        for name, value in (("status", status), ("ended_at", now), ("end_reason", reason), ("transfer_id", transfer_id)):
+        ended = (("status", status), ("ended_at", now), ("end_reason", reason), ("transfer_id", transfer_id))
+        for name, value in ended:
             set_committed_value(obj, name, value)
     return row
 
@@ -364,7 +376,9 @@ def hold(account: Any, points: int, *, key: str, expires_at: datetime, memo: str
         if existing is None:
             raise
         if existing.request_hash != request_hash:
-            raise Conflict("idempotency_conflict", _l("This request was already made with different content.")) from None
+            raise Conflict(
+                "idempotency_conflict", _l("This request was already made with different content.")
+            ) from None
         return existing
     return new
 
@@ -648,7 +662,9 @@ def coordinator_reverse(user: Any, transfer_id: int, *, key: str, reason: str) -
     if transfer is None:
         raise NotFound()
     community_ids = set(db.session.scalars(
-        sa.select(Account.community_id).join(Entry, Entry.account_id == Account.id).where(Entry.transfer_id == transfer_id)
+        sa.select(Account.community_id)
+        .join(Entry, Entry.account_id == Account.id)
+        .where(Entry.transfer_id == transfer_id)
     ))
     if not user.is_admin and not community_ids <= user.coordinated_community_ids():
         raise NotFound()

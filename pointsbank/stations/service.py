@@ -112,14 +112,17 @@ def visible_stations(user: User) -> sa.Select:
 # ---------------------------------------------------------------- stations and items
 
 
-def create_station(actor: User, community: Community, name: str, *, address: str = "", opening_hours: str = "") -> Station:
+def create_station(
+    actor: User, community: Community, name: str, *, address: str = "", opening_hours: str = ""
+) -> Station:
     """Open a station in a community the actor coordinates."""
     if not (actor.is_admin or community.id in actor.coordinated_community_ids()):
         raise NotFound("community_not_found")
     name = (name or "").strip()
     if not name or len(name) > 80:
         raise Invalid("invalid_name", _l("Enter a name of 1 to 80 characters."))
-    station = Station(community_id=community.id, name=name, address=address.strip(), opening_hours=opening_hours.strip())
+    station = Station(community_id=community.id, name=name, address=address.strip(),
+                      opening_hours=opening_hours.strip())
     db.session.add(station)
     db.session.flush()
     return station
@@ -245,7 +248,7 @@ def move_stocks(
     Items are updated in id order (the lock order); if any item would go below zero nothing changes.
     """
     moves = _change_stock(moves)
-    db.session.execute(sa.insert(StockMovement), [
+    db.session.execute(sa.insert(StockMovement.__table__), [
         {"item_id": item.id, "delta": delta, "reason": reason, "note": (note or "")[:200], "actor_id": actor_id,
          "redemption_id": redemption_id, "reservation_id": reservation_id}
         for item, delta in moves
@@ -258,13 +261,13 @@ def _change_stock(moves: list[tuple[Item, int]]) -> list[tuple[Item, int]]:
     if not moves or any(delta == 0 for _, delta in moves):
         raise Invalid("invalid_quantity", _l("Enter a quantity other than zero."))
     deltas = {item.id: delta for item, delta in moves}
-    change = sa.case(deltas, value=Item.id) if len(deltas) > 1 else next(iter(deltas.values()))
+    table = Item.__table__  # a Core UPDATE: the ORM's bulk-update bookkeeping is not needed here
+    change = sa.case(deltas, value=table.c.id) if len(deltas) > 1 else next(iter(deltas.values()))
     rows = db.session.execute(
-        sa.update(Item)
-        .where(Item.id.in_(list(deltas)), Item.stock + change >= 0)
-        .values(stock=Item.stock + change)
-        .returning(Item.id, Item.stock)
-        .execution_options(synchronize_session=False)
+        sa.update(table)
+        .where(table.c.id.in_(list(deltas)), table.c.stock + change >= 0)
+        .values(stock=table.c.stock + change)
+        .returning(table.c.id, table.c.stock)
     ).all()
     new_stock = dict(rows)
     if len(new_stock) != len(deltas):
@@ -438,7 +441,8 @@ def residents_i_act_for(user: User) -> list[User]:
 
 def register_proxy(actor: User, resident: User, proxy_user: User, relation: str = "") -> Proxy:
     """Register a family member as proxy (家属代办) for a resident; by a coordinator of the resident's community."""
-    if resident.community_id is None or not (actor.is_admin or resident.community_id in actor.coordinated_community_ids()):
+    coordinates = actor.is_admin or resident.community_id in actor.coordinated_community_ids()
+    if resident.community_id is None or not coordinates:
         raise NotFound("resident_not_found")
     if resident.id == proxy_user.id:
         raise Invalid("invalid_proxy", _l("A resident cannot be their own proxy."))
@@ -541,7 +545,8 @@ def _pay_code_usable(code: PayCode, station: Station, now: datetime) -> None:
         raise Conflict("already_used", _l("This code has already been used. Ask for a new one."))
     if code.revoked_at is not None:
         raise Refused("revoked", _l("This code was replaced by a newer one. Ask for the current code."))
-    scanned_here = code.scanned_station_id == station.id and code.scanned_at and _aware(code.scanned_at) + SCAN_GRACE > now
+    scanned_here = (code.scanned_station_id == station.id and code.scanned_at
+                    and _aware(code.scanned_at) + SCAN_GRACE > now)
     if _aware(code.expires_at) <= now and not scanned_here:
         raise Refused("expired", _l("This code has expired. Ask the resident to refresh it."))
     if code.scanned_station_id not in (None, station.id) and _aware(code.scanned_at) + SCAN_GRACE > now:
@@ -670,7 +675,9 @@ def _replay(key: str | None, request_hash: str) -> Redemption | None:
     return existing
 
 
-def redeem(clerk: User, station: Station, text: str, lines: Iterable[tuple[int, int]], *, key: str | None = None) -> Redemption:
+def redeem(
+    clerk: User, station: Station, text: str, lines: Iterable[tuple[int, int]], *, key: str | None = None
+) -> Redemption:
     """Confirm at the counter: code used, stock drops, points move to the station, redemption recorded — at once."""
     if not can_operate(clerk, station):
         raise NotFound("station_not_found")
@@ -721,6 +728,9 @@ def redeem(clerk: User, station: Station, text: str, lines: Iterable[tuple[int, 
     )
     db.session.add(redemption)
     db.session.flush()
+    # What the receipt shows, kept referenced: no lazy loads when it is rendered after the commit.
+    sa.orm.attributes.set_committed_value(redemption, "station", station)
+    sa.orm.attributes.set_committed_value(redemption, "resident", resident)
     goods = [(p.item, -p.qty) for p in priced if p.item.tracks_stock]
     if goods:
         move_stocks(goods, "redemption", actor_id=clerk.id, redemption_id=redemption.id)
@@ -867,7 +877,8 @@ def reserve(user: User, station: Station, lines: Iterable[tuple[int, int]], *, k
     if goods:
         move_stocks(goods, "reservation", actor_id=user.id, reservation_id=reservation.id)
     hold = ledger.hold(
-        ledger.resident_account(resident), total, key=f"stations:{key}" if key else f"stations:reservation:{reservation.id}",
+        ledger.resident_account(resident), total,
+        key=f"stations:{key}" if key else f"stations:reservation:{reservation.id}",
         expires_at=reservation.expires_at, memo=memo_for(priced, "预约兑换"), subject=("reservation", reservation.id),
     )
     reservation.hold_id = hold.id
@@ -943,7 +954,8 @@ def _release(reservation: Reservation, status: str, actor_id: int | None) -> Non
 
 def cancel_reservation(user: User, reservation: Reservation) -> Reservation:
     """The resident (or their proxy) cancels: points and stock are released."""
-    if user.id not in (reservation.resident_id, reservation.proxy_id) and proxy_for(user, reservation.resident_id) is None:
+    acting = user.id in (reservation.resident_id, reservation.proxy_id)
+    if not acting and proxy_for(user, reservation.resident_id) is None:
         raise NotFound("reservation_not_found")
     if not _end_reservation(reservation, "cancelled"):
         raise Conflict("reservation_closed", _l("This reservation is already closed."))
@@ -1024,7 +1036,8 @@ def daily_report(station: Station, day: date) -> dict:
     ).all()
     by_status = {status: (count, points) for status, count, points in redemptions}
     items_out = db.session.execute(
-        sa.select(RedemptionLine.item_name, sa.func.sum(RedemptionLine.qty), sa.func.sum(RedemptionLine.qty * RedemptionLine.unit_points))
+        sa.select(RedemptionLine.item_name, sa.func.sum(RedemptionLine.qty),
+                  sa.func.sum(RedemptionLine.qty * RedemptionLine.unit_points))
         .join(Redemption, Redemption.id == RedemptionLine.redemption_id)
         .where(Redemption.station_id == station.id, Redemption.status == "done",
                Redemption.created_at >= start, Redemption.created_at < end)
