@@ -28,8 +28,16 @@ def make_app(url: str | None):
     folder = Path(tempfile.mkdtemp(prefix="pb-bench-"))
     os.environ.setdefault("PB_INSTANCE_PATH", str(folder / "instance"))
     url = url or f"sqlite:///{folder / 'bench.db'}"
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False,
-                      "WTF_CSRF_ENABLED": False, "SERVER_NAME": "localhost", "PB_UPLOAD_DIR": str(folder / "up")})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "RATELIMIT_ENABLED": False,
+            "WTF_CSRF_ENABLED": False,
+            "SERVER_NAME": "localhost",
+            "PB_UPLOAD_DIR": str(folder / "up"),
+        }
+    )
     return app, folder
 
 
@@ -92,8 +100,10 @@ def main() -> None:
         started = time.perf_counter()
         user_ids = build(args.residents, args.entries)
         backend = db.engine.dialect.name
-        print(f"dataset: {args.residents} residents x {args.entries} entries on {backend} "
-              f"({time.perf_counter() - started:.1f} s to build)")
+        print(
+            f"dataset: {args.residents} residents x {args.entries} entries on {backend} "
+            f"({time.perf_counter() - started:.1f} s to build)"
+        )
         accounts = {uid: ledger.find_resident_account(type("U", (), {"id": uid})()).id for uid in user_ids}
         cached, summed = compare_balance_reads(list(accounts.values()), 500)
         db.session.remove()
@@ -119,14 +129,20 @@ def main() -> None:
     }
     engine.dispose()
     reference = figures[REFERENCE][0]
-    print(f"{'request (' + backend + ')':<28} {'requests/s':>11} {'ms/request':>11} {'CPU ms/req':>11} "
-          f"{'SQL/request':>12} {'vs JSON':>8}")
+    print(
+        f"{'request (' + backend + ')':<28} {'requests/s':>11} {'ms/request':>11} {'CPU ms/req':>11} "
+        f"{'SQL/request':>12} {'vs JSON':>8}"
+    )
     for label, (rate, per, cpu) in figures.items():
         print(f"{label:<28} {rate:11.1f} {1000 / rate:11.2f} {cpu:11.2f} {per:12.1f} {rate / reference:7.2f}x")
-    print(f"('vs JSON': requests/s relative to the {REFERENCE} endpoint; CPU ms: this process, so the figure "
-          "holds on a busy machine)")
-    print(f"balance read: cached column {cached * 1e6:8.1f} us, SUM(entries) {summed * 1e6:8.1f} us "
-          f"over {args.entries} entries; ratio SUM/cached {summed / cached:.1f}x")
+    print(
+        f"('vs JSON': requests/s relative to the {REFERENCE} endpoint; CPU ms: this process, so the figure "
+        "holds on a busy machine)"
+    )
+    print(
+        f"balance read: cached column {cached * 1e6:8.1f} us, SUM(entries) {summed * 1e6:8.1f} us "
+        f"over {args.entries} entries; ratio SUM/cached {summed / cached:.1f}x"
+    )
     first, deep = figures["balance page /ledger/"], figures["balance page, page 10"]
     print(f"ratio balance page first/page-10 requests/s: {first[0] / deep[0]:.2f}")
 

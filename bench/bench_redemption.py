@@ -40,9 +40,16 @@ def _app(url: str, folder: Path):
     from pointsbank import create_app
 
     os.environ.setdefault("PB_INSTANCE_PATH", str(folder / "instance"))
-    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False,
-                       "WTF_CSRF_ENABLED": False, "PB_PASSWORD_HASH": "pbkdf2:sha256:1000",
-                       "PB_UPLOAD_DIR": str(folder / "uploads")})
+    return create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "RATELIMIT_ENABLED": False,
+            "WTF_CSRF_ENABLED": False,
+            "PB_PASSWORD_HASH": "pbkdf2:sha256:1000",
+            "PB_UPLOAD_DIR": str(folder / "uploads"),
+        }
+    )
 
 
 def run(url: str, folder: Path, n: int, lines: int) -> dict[str, Figures]:
@@ -109,8 +116,11 @@ def run(url: str, folder: Path, n: int, lines: int) -> dict[str, Figures]:
     body_lines = [{"item_id": item_id, "qty": 1} for item_id in item_ids]
 
     def api_call(i: int, payload: str) -> None:
-        response = client.post(f"/api/v1/stations/{station.id}/redemptions", headers={"Idempotency-Key": f"bench-{i}"},
-                               json={"code": payload, "lines": body_lines})
+        response = client.post(
+            f"/api/v1/stations/{station.id}/redemptions",
+            headers={"Idempotency-Key": f"bench-{i}"},
+            json={"code": payload, "lines": body_lines},
+        )
         assert response.status_code == 201, response.get_data(as_text=True)
 
     sa.event.listen(engine, "before_cursor_execute", count)
@@ -161,16 +171,22 @@ def main() -> None:
                     conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
     print(f"redemption of {args.lines} items, {args.n} redemptions per backend and way in (one thread)")
-    print(f"  {'backend':<11} {'way in':<8} {'SQL/redemption':>15} {'redemptions/s':>14} {'ms each':>8} "
-          f"{'CPU ms':>7}  statements by kind")
+    print(
+        f"  {'backend':<11} {'way in':<8} {'SQL/redemption':>15} {'redemptions/s':>14} {'ms each':>8} "
+        f"{'CPU ms':>7}  statements by kind"
+    )
     for backend, ways in results.items():
         for way, f in ways.items():
             kinds = " ".join(f"{kind} {count / args.n:g}" for kind, count in sorted(f.kinds.items()))
-            print(f"  {backend:<11} {way:<8} {f.statements:15.1f} {f.rate:14.1f} {1000 / f.rate:8.2f} "
-                  f"{f.cpu_ms:7.2f}  {kinds}")
+            print(
+                f"  {backend:<11} {way:<8} {f.statements:15.1f} {f.rate:14.1f} {1000 / f.rate:8.2f} "
+                f"{f.cpu_ms:7.2f}  {kinds}"
+            )
     for backend, ways in results.items():
-        print(f"  {backend}: the API request costs {ways['API'].cpu_ms / ways['service'].cpu_ms:.2f}x the service "
-              f"call's CPU and {ways['API'].statements - ways['service'].statements:+g} statements")
+        print(
+            f"  {backend}: the API request costs {ways['API'].cpu_ms / ways['service'].cpu_ms:.2f}x the service "
+            f"call's CPU and {ways['API'].statements - ways['service'].statements:+g} statements"
+        )
     if len(results) == 2:
         ratio = results["postgresql"]["service"].rate / results["sqlite"]["service"].rate
         print(f"  ratio postgresql/sqlite service redemptions/s: {ratio:.2f}")

@@ -30,17 +30,47 @@ def build(residents: int, entries: int) -> list[int]:
     now = utcnow()
     with db.engine.begin() as conn:
         base = conn.execute(sa.select(sa.func.coalesce(sa.func.max(User.id), 0))).scalar_one()
-        users = [{"id": base + i + 1, "phone": f"166{base + i + 1:08d}", "name": f"居民{i + 1}",
-                  "password_hash": "!", "active": True, "community_id": community.id, "elder_mode": False,
-                  "created_at": now} for i in range(residents)]
+        users = [
+            {
+                "id": base + i + 1,
+                "phone": f"166{base + i + 1:08d}",
+                "name": f"居民{i + 1}",
+                "password_hash": "!",
+                "active": True,
+                "community_id": community.id,
+                "elder_mode": False,
+                "created_at": now,
+            }
+            for i in range(residents)
+        ]
         conn.execute(sa.insert(User.__table__), users)
         account_base = conn.execute(sa.select(sa.func.coalesce(sa.func.max(Account.id), 0))).scalar_one()
         issuance_id = account_base + 1
-        accounts = [{"id": issuance_id, "kind": "issuance", "owner_key": f"issuance:{community.id}",
-                     "owner_user_id": None, "community_id": community.id, "balance": 0, "held": 0, "created_at": now}]
-        accounts += [{"id": issuance_id + 1 + i, "kind": "resident", "owner_key": f"resident:{u['id']}",
-                      "owner_user_id": u["id"], "community_id": community.id, "balance": 0, "held": 0,
-                      "created_at": now} for i, u in enumerate(users)]
+        accounts = [
+            {
+                "id": issuance_id,
+                "kind": "issuance",
+                "owner_key": f"issuance:{community.id}",
+                "owner_user_id": None,
+                "community_id": community.id,
+                "balance": 0,
+                "held": 0,
+                "created_at": now,
+            }
+        ]
+        accounts += [
+            {
+                "id": issuance_id + 1 + i,
+                "kind": "resident",
+                "owner_key": f"resident:{u['id']}",
+                "owner_user_id": u["id"],
+                "community_id": community.id,
+                "balance": 0,
+                "held": 0,
+                "created_at": now,
+            }
+            for i, u in enumerate(users)
+        ]
         conn.execute(sa.insert(Account.__table__), accounts)
         transfer_id = conn.execute(sa.select(sa.func.coalesce(sa.func.max(Transfer.id), 0))).scalar_one()
         entry_id = conn.execute(sa.select(sa.func.coalesce(sa.func.max(Entry.id), 0))).scalar_one()
@@ -53,18 +83,41 @@ def build(residents: int, entries: int) -> list[int]:
                 amount = 1 + (n * 7 + i) % 20
                 balance += amount
                 issued += amount
-                transfers.append({"id": transfer_id, "kind": "award", "idempotency_key": f"bench:{transfer_id}",
-                                  "request_hash": "bench", "memo": MEMOS[n % len(MEMOS)], "actor_id": None,
-                                  "created_at": now - timedelta(minutes=entries - n)})
+                transfers.append(
+                    {
+                        "id": transfer_id,
+                        "kind": "award",
+                        "idempotency_key": f"bench:{transfer_id}",
+                        "request_hash": "bench",
+                        "memo": MEMOS[n % len(MEMOS)],
+                        "actor_id": None,
+                        "created_at": now - timedelta(minutes=entries - n),
+                    }
+                )
                 entry_id += 2
-                rows.append({"id": entry_id - 1, "transfer_id": transfer_id, "account_id": issuance_id,
-                             "amount": -amount, "balance_after": -issued})
-                rows.append({"id": entry_id, "transfer_id": transfer_id, "account_id": account_id,
-                             "amount": amount, "balance_after": balance})
+                rows.append(
+                    {
+                        "id": entry_id - 1,
+                        "transfer_id": transfer_id,
+                        "account_id": issuance_id,
+                        "amount": -amount,
+                        "balance_after": -issued,
+                    }
+                )
+                rows.append(
+                    {
+                        "id": entry_id,
+                        "transfer_id": transfer_id,
+                        "account_id": account_id,
+                        "amount": amount,
+                        "balance_after": balance,
+                    }
+                )
             conn.execute(sa.insert(Transfer.__table__), transfers)
             conn.execute(sa.insert(Entry.__table__), rows)
-            conn.execute(sa.update(Account.__table__).where(Account.__table__.c.id == account_id)
-                         .values(balance=balance))
+            conn.execute(
+                sa.update(Account.__table__).where(Account.__table__.c.id == account_id).values(balance=balance)
+            )
         conn.execute(sa.update(Account.__table__).where(Account.__table__.c.id == issuance_id).values(balance=-issued))
     return [u["id"] for u in users]
 

@@ -1,6 +1,6 @@
 """Run every bench/bench_*.py module's main() with its defaults and print their figures and ratios.
 
-    python -m bench.run [NAME ...]      (NAME: e.g. ledger, redemption; default: all)
+python -m bench.run [NAME ...]      (NAME: e.g. ledger, redemption; default: all)
 """
 
 from __future__ import annotations

@@ -26,10 +26,18 @@ def sources(feature: str) -> list[Path]:
     if feature == "core":
         shared = [p for p in PKG.glob("*.py")] + [PKG / "web" / "hooks.py", PKG / "web" / "nav.py"]
         shared += [PKG / "web" / "pages" / "home.py", PKG / "web" / "api" / "base.py"]
-        return shared + [ROOT / "templates" / "base.html", ROOT / "templates" / "home", ROOT / "templates" / "errors",
-                         ROOT / "templates" / "admin"]
-    paths = [PKG / feature, PKG / "web" / "pages" / f"{feature}.py", PKG / "web" / "api" / f"{feature}.py",
-             ROOT / "templates" / feature]
+        return shared + [
+            ROOT / "templates" / "base.html",
+            ROOT / "templates" / "home",
+            ROOT / "templates" / "errors",
+            ROOT / "templates" / "admin",
+        ]
+    paths = [
+        PKG / feature,
+        PKG / "web" / "pages" / f"{feature}.py",
+        PKG / "web" / "api" / f"{feature}.py",
+        ROOT / "templates" / feature,
+    ]
     return [p for p in paths if p.exists()]
 
 
@@ -43,8 +51,22 @@ def update(feature: str) -> None:
         pot = Path(tmp) / "messages.pot"
         files = [str(p.relative_to(ROOT)) for p in sources(feature)]
         subprocess.run(
-            ["pybabel", "-q", "extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output", "-o", str(pot), *files],
-            check=True, cwd=ROOT,
+            [
+                "pybabel",
+                "-q",
+                "extract",
+                "-F",
+                "babel.cfg",
+                "-k",
+                "_l",
+                "--no-location",
+                "--sort-output",
+                "-o",
+                str(pot),
+                *files,
+            ],
+            check=True,
+            cwd=ROOT,
         )
         target = catalog_dir(feature)
         po = target / LOCALE / "LC_MESSAGES" / "messages.po"
@@ -107,7 +129,7 @@ def main(argv: list[str]) -> None:
     elif argv[:1] == ["fill"] and len(argv) == 3:
         fill(argv[1], argv[2])
     elif argv[:1] == ["update"] and len(argv) == 2:
-        for feature in (("core", *FEATURES) if argv[1] == "all" else (argv[1],)):
+        for feature in ("core", *FEATURES) if argv[1] == "all" else (argv[1],):
             update(feature)
     else:
         raise SystemExit(__doc__)

@@ -1,9 +1,9 @@
 """Import every model so the metadata is complete (create_all, Alembic)."""
 
-from pointsbank.people.models import *  # noqa: F403
-from pointsbank.stations.models import *  # noqa: F403
-from pointsbank.ledger.models import *  # noqa: F403
-from pointsbank.rules.models import *  # noqa: F403
 from pointsbank.activities.models import *  # noqa: F403
-from pointsbank.reports.models import *  # noqa: F403
 from pointsbank.insights.models import *  # noqa: F403
+from pointsbank.ledger.models import *  # noqa: F403
+from pointsbank.people.models import *  # noqa: F403
+from pointsbank.reports.models import *  # noqa: F403
+from pointsbank.rules.models import *  # noqa: F403
+from pointsbank.stations.models import *  # noqa: F403

@@ -144,7 +144,9 @@ def make_user(make_community):
     from pointsbank.db import run_in_unit
     from pointsbank.people.service import create_user, grant_role
 
-    def factory(role: str = "resident", *, community=None, station=None, name: str = "测试用户", password="secret-pass-1"):
+    def factory(
+        role: str = "resident", *, community=None, station=None, name: str = "测试用户", password="secret-pass-1"
+    ):
         def work():
             nonlocal community
             if community is None and role in ("resident", "coordinator"):

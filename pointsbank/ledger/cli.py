@@ -23,7 +23,9 @@ def seal_command() -> None:
     if result is None:
         click.echo("nothing new to seal")
     else:
-        click.echo(f"seal {result.id}: {result.transfer_count} transfers up to {result.last_transfer_id}, hash {result.hash}")
+        click.echo(
+            f"seal {result.id}: {result.transfer_count} transfers up to {result.last_transfer_id}, hash {result.hash}"
+        )
 
 
 @ledger_group.command("verify")

@@ -59,7 +59,9 @@ def _credits_and_debits(account_id: int) -> tuple[list[tuple[datetime, int]], in
         .order_by(Entry.id)
     ).all()
     debits = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(-Entry.amount), 0)).where(Entry.account_id == account_id, Entry.amount < 0)
+        sa.select(sa.func.coalesce(sa.func.sum(-Entry.amount), 0)).where(
+            Entry.account_id == account_id, Entry.amount < 0
+        )
     )
     return [(c.created_at, c.amount) for c in credits], int(debits or 0)
 
@@ -118,7 +120,8 @@ def expire_points(now: datetime | None = None, community_id: int | None = None) 
     moved = 0
     for cid, policy in db.session.execute(query).all():
         accounts = db.session.scalars(
-            sa.select(Account).where(Account.kind == "resident", Account.community_id == cid, Account.balance > 0)
+            sa.select(Account)
+            .where(Account.kind == "resident", Account.community_id == cid, Account.balance > 0)
             .order_by(Account.id)
         ).all()
         for account in accounts:
@@ -136,8 +139,12 @@ def _expire_account(account: Account, policy: str, now: datetime) -> int:
     expiry = ledger.community_account(account.community_id, "expiry")
     # The key names the account's state (all debits so far): the same run again finds the same key.
     ledger.post(
-        "expiry", [(account, -points), (expiry, points)], key=f"expiry:{account.id}:{debits}", actor_id=None,
-        memo=f"积分过期：{points} 分（{policy_label(policy)}）", subject=("expiry", None),
+        "expiry",
+        [(account, -points), (expiry, points)],
+        key=f"expiry:{account.id}:{debits}",
+        actor_id=None,
+        memo=f"积分过期：{points} 分（{policy_label(policy)}）",
+        subject=("expiry", None),
     )
     return points
 

@@ -13,7 +13,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from pointsbank.db import IdMixin, TimestampMixin, UTCDateTime
 from pointsbank.extensions import db
 
-__all__ = ["APPEND_ONLY_SQL", "DROP_APPEND_ONLY_SQL", "Account", "Adjustment", "Entry", "Hold", "LedgerSeal", "Transfer"]
+__all__ = [
+    "APPEND_ONLY_SQL",
+    "DROP_APPEND_ONLY_SQL",
+    "Account",
+    "Adjustment",
+    "Entry",
+    "Hold",
+    "LedgerSeal",
+    "Transfer",
+]
 
 ACCOUNT_KINDS = ("resident", "issuance", "fund", "expiry", "station")
 HOLD_STATUSES = ("pending", "posted", "voided", "expired")
@@ -159,7 +168,6 @@ DROP TRIGGER IF EXISTS entry_append_only ON entry;
 DROP TRIGGER IF EXISTS transfer_append_only ON transfer;
 DROP FUNCTION IF EXISTS ledger_refuse_change();
 """
-
 
 
 @sa.event.listens_for(Entry.__table__, "after_create")

@@ -16,6 +16,7 @@ class UTCDateTime(ma.fields.DateTime):
             value = value.replace(tzinfo=UTC)
         return super()._serialize(value, attr, obj, **kwargs)
 
+
 POINTS = {"required": True, "strict": True, "validate": V.Range(min=1, max=1_000_000)}
 
 

@@ -26,9 +26,14 @@ def _canonical(transfer: sa.Row, entries: list[sa.Row]) -> str:
     """A stable text form of a transfer and its entries."""
     created = transfer.created_at
     body = {
-        "id": transfer.id, "kind": transfer.kind, "key": transfer.idempotency_key, "actor": transfer.actor_id,
-        "memo": transfer.memo, "subject": [transfer.subject_type, transfer.subject_id],
-        "rule_version": transfer.rule_version_id, "reverses": transfer.reverses_id,
+        "id": transfer.id,
+        "kind": transfer.kind,
+        "key": transfer.idempotency_key,
+        "actor": transfer.actor_id,
+        "memo": transfer.memo,
+        "subject": [transfer.subject_type, transfer.subject_id],
+        "rule_version": transfer.rule_version_id,
+        "reverses": transfer.reverses_id,
         "at": _utc(created).isoformat() if created is not None else None,
         "entries": [[e.id, e.account_id, e.amount, e.balance_after] for e in entries],
     }
@@ -117,7 +122,9 @@ def _verify_transfers(report: Report) -> None:
         .order_by(t.c.id)
     ).all()
     for transfer_id, total, count in sums:
-        report.problems.append(f"transfer {transfer_id}: entries sum to {total} over {count} entries (must be 0 over 2+)")
+        report.problems.append(
+            f"transfer {transfer_id}: entries sum to {total} over {count} entries (must be 0 over 2+)"
+        )
     orphans = db.session.scalars(
         sa.select(e.c.id).where(~sa.exists().where(t.c.id == e.c.transfer_id)).order_by(e.c.id)
     ).all()
@@ -139,7 +146,9 @@ def _verify_accounts(report: Report) -> None:
     while True:
         rows = db.session.execute(
             sa.select(e.c.id, e.c.account_id, e.c.amount, e.c.balance_after, e.c.transfer_id)
-            .where(e.c.id > last).order_by(e.c.id).limit(BATCH * 5)
+            .where(e.c.id > last)
+            .order_by(e.c.id)
+            .limit(BATCH * 5)
         ).all()
         if not rows:
             break
@@ -157,14 +166,15 @@ def _verify_accounts(report: Report) -> None:
         if balance != summed:
             report.problems.append(f"account {account_id}: cached balance {balance} but its entries sum to {summed}")
     h = Hold.__table__
-    pending = dict(db.session.execute(
-        sa.select(h.c.account_id, sa.func.sum(h.c.amount)).where(h.c.status == "pending").group_by(h.c.account_id)
-    ).all())
+    pending = dict(
+        db.session.execute(
+            sa.select(h.c.account_id, sa.func.sum(h.c.amount)).where(h.c.status == "pending").group_by(h.c.account_id)
+        ).all()
+    )
     for account_id, held in db.session.execute(sa.select(a.c.id, a.c.held).order_by(a.c.id)).all():
-        if held != int(pending.get(account_id) or 0):
-            report.problems.append(
-                f"account {account_id}: cached on-hold {held} but its pending holds sum to {int(pending.get(account_id) or 0)}"
-            )
+        expected = int(pending.get(account_id) or 0)
+        if held != expected:
+            report.problems.append(f"account {account_id}: cached on-hold {held}, pending holds sum to {expected}")
 
 
 def _verify_seals(report: Report) -> None:

@@ -23,17 +23,35 @@ def seed_demo(ctx) -> None:
     for i, resident in enumerate(ctx.residents):
         for n in range(2 + i % 4):
             memo = AWARDS[(i + n) % len(AWARDS)]
-            ledger.award(resident, 10 + 5 * ((i + n) % 5), key=f"demo:award:{resident.id}:{n}",
-                         actor_id=ctx.coordinator.id, memo=memo, subject=("demo", None))
+            ledger.award(
+                resident,
+                10 + 5 * ((i + n) % 5),
+                key=f"demo:award:{resident.id}:{n}",
+                actor_id=ctx.coordinator.id,
+                memo=memo,
+                subject=("demo", None),
+            )
         if i % 3 == 0 and ctx.stations:
             station = ctx.stations[i % len(ctx.stations)]
-            ledger.spend(resident, station.id, 15, key=f"demo:spend:{resident.id}", actor_id=ctx.clerks[0].id,
-                         memo=SPENDS[i % len(SPENDS)])
+            ledger.spend(
+                resident,
+                station.id,
+                15,
+                key=f"demo:spend:{resident.id}",
+                actor_id=ctx.clerks[0].id,
+                memo=SPENDS[i % len(SPENDS)],
+            )
         if i % 4 == 1:
             ledger.donate(resident, 5, key=f"demo:donation:{resident.id}")
     if len(ctx.residents) > 2:
-        ledger.fund_award(ctx.residents[2], 5, key="demo:fund-award:1", actor=ctx.coordinator,
-                          memo="爱心基金：慰问独居老人")
+        ledger.fund_award(
+            ctx.residents[2], 5, key="demo:fund-award:1", actor=ctx.coordinator, memo="爱心基金：慰问独居老人"
+        )
         account = ledger.resident_account(ctx.residents[1])
-        ledger.request_adjustment(account, community.adjustment_threshold + 100, reason="历史纸质积分卡迁移",
-                                  requested_by=ctx.coordinator, key="demo:adjustment:1")
+        ledger.request_adjustment(
+            account,
+            community.adjustment_threshold + 100,
+            reason="历史纸质积分卡迁移",
+            requested_by=ctx.coordinator,
+            key="demo:adjustment:1",
+        )

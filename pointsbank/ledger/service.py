@@ -256,9 +256,17 @@ def _post(
         "transfer", kind, moves, subject_type, subject_id, memo, rule_version_id, reverses_id, hold.id if hold else None
     )
     transfer = Transfer(
-        kind=kind, idempotency_key=key, request_hash=request_hash, actor_id=actor_id, memo=memo,
-        subject_type=subject_type, subject_id=subject_id, rule_version_id=rule_version_id,
-        reverses_id=reverses_id, created_at=utcnow(), entries=[],
+        kind=kind,
+        idempotency_key=key,
+        request_hash=request_hash,
+        actor_id=actor_id,
+        memo=memo,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        rule_version_id=rule_version_id,
+        reverses_id=reverses_id,
+        created_at=utcnow(),
+        entries=[],
     )
     if fresh:  # no replay look-up, no savepoint: the caller's unit of work is the all-or-nothing boundary
         _write(transfer, moves, hold)
@@ -323,13 +331,28 @@ def award(
     _check_points(points)
     account = resident_account(resident)
     issuance = community_account(account.community_id, "issuance")
-    return _post("award", [(issuance, -points), (account, points)], key=key, actor_id=actor_id, memo=memo,
-                 subject=subject, rule_version_id=rule_version_id)
+    return _post(
+        "award",
+        [(issuance, -points), (account, points)],
+        key=key,
+        actor_id=actor_id,
+        memo=memo,
+        subject=subject,
+        rule_version_id=rule_version_id,
+    )
 
 
 def spend(
-    resident: Any, station_id: int, points: int, *, key: str, actor_id: int | None, memo: str, subject: Subject = None,
-    station: Account | None = None, fresh: bool = False,
+    resident: Any,
+    station_id: int,
+    points: int,
+    *,
+    key: str,
+    actor_id: int | None,
+    memo: str,
+    subject: Subject = None,
+    station: Account | None = None,
+    fresh: bool = False,
 ) -> Transfer:
     """Spend points at a station; Refused("insufficient_points") if fewer are available.
 
@@ -338,8 +361,15 @@ def spend(
     _check_points(points)
     account = resident_account(resident)
     station = station if station is not None and station.station_id == station_id else station_account(station_id)
-    return _post("spend", [(account, -points), (station, points)], key=key, actor_id=actor_id, memo=memo,
-                 subject=subject, fresh=fresh)
+    return _post(
+        "spend",
+        [(account, -points), (station, points)],
+        key=key,
+        actor_id=actor_id,
+        memo=memo,
+        subject=subject,
+        fresh=fresh,
+    )
 
 
 def hold(account: Any, points: int, *, key: str, expires_at: datetime, memo: str, subject: Subject = None) -> Hold:
@@ -357,9 +387,18 @@ def hold(account: Any, points: int, *, key: str, expires_at: datetime, memo: str
         return existing
     try:
         with db.session.begin_nested():
-            new = Hold(account_id=account.id, amount=points, status="pending", expires_at=expires_at,
-                       idempotency_key=key, request_hash=request_hash, subject_type=subject_type,
-                       subject_id=subject_id, memo=memo, created_at=utcnow())
+            new = Hold(
+                account_id=account.id,
+                amount=points,
+                status="pending",
+                expires_at=expires_at,
+                idempotency_key=key,
+                request_hash=request_hash,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                memo=memo,
+                created_at=utcnow(),
+            )
             db.session.add(new)
             db.session.flush()
             row = db.session.execute(
@@ -383,13 +422,21 @@ def hold(account: Any, points: int, *, key: str, expires_at: datetime, memo: str
     return new
 
 
-def post_hold(hold: Hold, to_account: Account, *, key: str, actor_id: int | None, memo: str | None = None,
-              subject: Subject = None) -> Transfer:
+def post_hold(
+    hold: Hold, to_account: Account, *, key: str, actor_id: int | None, memo: str | None = None, subject: Subject = None
+) -> Transfer:
     """Turn a pending hold into a transfer to to_account; the hold ends as "posted"."""
     if subject is None and hold.subject_type:
         subject = (hold.subject_type, hold.subject_id)
-    return _post("spend", [(hold.account_id, -hold.amount), (to_account, hold.amount)], key=key, actor_id=actor_id,
-                 memo=memo or hold.memo, subject=subject, hold=hold)
+    return _post(
+        "spend",
+        [(hold.account_id, -hold.amount), (to_account, hold.amount)],
+        key=key,
+        actor_id=actor_id,
+        memo=memo or hold.memo,
+        subject=subject,
+        hold=hold,
+    )
 
 
 def void_hold(hold: Hold, *, reason: str = "voided") -> Hold:
@@ -437,9 +484,7 @@ def reverse(transfer: Transfer, *, key: str, actor_id: int | None, reason: str) 
         raise Invalid("reason_required", _l("A reason is required."))
     if transfer.kind == "reversal":
         raise Refused("cannot_reverse_reversal", _l("A reversal cannot itself be reversed."))
-    rows = db.session.execute(
-        sa.select(Entry.account_id, Entry.amount).where(Entry.transfer_id == transfer.id)
-    ).all()
+    rows = db.session.execute(sa.select(Entry.account_id, Entry.amount).where(Entry.transfer_id == transfer.id)).all()
     if not rows:
         raise NotFound("transfer_not_found")
     legs = [(account_id, -amount) for account_id, amount in rows]
@@ -494,8 +539,17 @@ def _statement_queries() -> tuple[sa.Select, sa.Select]:
     count = sa.select(sa.func.count()).select_from(Entry).where(Entry.account_id == sa.bindparam("account_id"))
     page = (
         sa.select(
-            Entry.id, Entry.transfer_id, Transfer.created_at, Transfer.kind, Entry.amount, Entry.balance_after,
-            Transfer.memo, Transfer.subject_type, Transfer.subject_id, Transfer.reverses_id, later.id,
+            Entry.id,
+            Entry.transfer_id,
+            Transfer.created_at,
+            Transfer.kind,
+            Entry.amount,
+            Entry.balance_after,
+            Transfer.memo,
+            Transfer.subject_type,
+            Transfer.subject_id,
+            Transfer.reverses_id,
+            later.id,
             count.scalar_subquery(),
         )
         .join(Transfer, Transfer.id == Entry.transfer_id)
@@ -517,8 +571,14 @@ def donate(resident: Any, points: int, *, key: str, memo: str = "爱心捐赠：
     account = resident_account(resident)
     fund = community_account(account.community_id, "fund")
     actor_id = resident.id if not isinstance(resident, Account) else account.owner_user_id
-    return _post("donation", [(account, -points), (fund, points)], key=key, actor_id=actor_id, memo=memo,
-                 subject=("donation", None))
+    return _post(
+        "donation",
+        [(account, -points), (fund, points)],
+        key=key,
+        actor_id=actor_id,
+        memo=memo,
+        subject=("donation", None),
+    )
 
 
 def fund_award(resident: Any, points: int, *, key: str, actor: Any, memo: str) -> Transfer:
@@ -527,8 +587,14 @@ def fund_award(resident: Any, points: int, *, key: str, actor: Any, memo: str) -
     account = resident_account(resident)
     _require_coordinator(actor, account.community_id)
     fund = community_account(account.community_id, "fund")
-    return _post("fund_award", [(fund, -points), (account, points)], key=key, actor_id=actor.id,
-                 memo=memo or "爱心基金奖励", subject=("fund_award", None))
+    return _post(
+        "fund_award",
+        [(fund, -points), (account, points)],
+        key=key,
+        actor_id=actor.id,
+        memo=memo or "爱心基金奖励",
+        subject=("fund_award", None),
+    )
 
 
 def _require_coordinator(user: Any, community_id: int) -> None:
@@ -555,9 +621,16 @@ def request_adjustment(account: Account, amount: int, *, reason: str, requested_
             raise Conflict("idempotency_conflict", _l("This request was already made with different content."))
         return existing
     community = db.session.get(Community, account.community_id)
-    adjustment = Adjustment(community_id=account.community_id, account_id=account.id, amount=amount,
-                            reason=reason[:200], status="pending", idempotency_key=key,
-                            requested_by_id=requested_by.id, created_at=utcnow())
+    adjustment = Adjustment(
+        community_id=account.community_id,
+        account_id=account.id,
+        amount=amount,
+        reason=reason[:200],
+        status="pending",
+        idempotency_key=key,
+        requested_by_id=requested_by.id,
+        created_at=utcnow(),
+    )
     db.session.add(adjustment)
     db.session.flush()
     if abs(amount) <= community.adjustment_threshold:
@@ -586,8 +659,10 @@ def _decide(adjustment: Adjustment, status: str, approver: Any) -> None:
     table = Adjustment.__table__
     now = utcnow()
     done = db.session.execute(
-        sa.update(table).where(table.c.id == adjustment.id, table.c.status == "pending")
-        .values(status=status, approved_by_id=approver.id, decided_at=now).returning(table.c.id)
+        sa.update(table)
+        .where(table.c.id == adjustment.id, table.c.status == "pending")
+        .values(status=status, approved_by_id=approver.id, decided_at=now)
+        .returning(table.c.id)
     ).first()
     if done is None:
         raise Conflict("adjustment_closed", _l("This adjustment has already been decided."))
@@ -598,13 +673,17 @@ def _decide(adjustment: Adjustment, status: str, approver: Any) -> None:
 def _post_adjustment(adjustment: Adjustment, approver: Any) -> None:
     issuance = community_account(adjustment.community_id, "issuance")
     transfer = _post(
-        "adjustment", [(issuance, -adjustment.amount), (adjustment.account_id, adjustment.amount)],
-        key=f"adjustment:{adjustment.id}:post", actor_id=approver.id, memo=f"人工调整：{adjustment.reason}",
+        "adjustment",
+        [(issuance, -adjustment.amount), (adjustment.account_id, adjustment.amount)],
+        key=f"adjustment:{adjustment.id}:post",
+        actor_id=approver.id,
+        memo=f"人工调整：{adjustment.reason}",
         subject=("adjustment", adjustment.id),
     )
     table = Adjustment.__table__
     db.session.execute(
-        sa.update(table).where(table.c.id == adjustment.id)
+        sa.update(table)
+        .where(table.c.id == adjustment.id)
         .values(status="posted", transfer_id=transfer.id, approved_by_id=approver.id, decided_at=utcnow())
     )
     for name, value in (("status", "posted"), ("transfer_id", transfer.id), ("approved_by_id", approver.id)):
@@ -637,10 +716,16 @@ def adjustments_for(user: Any, *, status: str | None = None, page: int = 1, per_
     if status:
         query = query.where(Adjustment.status == status)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    items = db.session.scalars(
-        query.options(joinedload(Adjustment.account).joinedload(Account.owner))
-        .order_by(Adjustment.id.desc()).limit(per_page).offset((page - 1) * per_page)
-    ).unique().all()
+    items = (
+        db.session.scalars(
+            query.options(joinedload(Adjustment.account).joinedload(Account.owner))
+            .order_by(Adjustment.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+        .unique()
+        .all()
+    )
     return list(items), int(total or 0)
 
 
@@ -661,11 +746,13 @@ def coordinator_reverse(user: Any, transfer_id: int, *, key: str, reason: str) -
     transfer = db.session.get(Transfer, transfer_id)
     if transfer is None:
         raise NotFound()
-    community_ids = set(db.session.scalars(
-        sa.select(Account.community_id)
-        .join(Entry, Entry.account_id == Account.id)
-        .where(Entry.transfer_id == transfer_id)
-    ))
+    community_ids = set(
+        db.session.scalars(
+            sa.select(Account.community_id)
+            .join(Entry, Entry.account_id == Account.id)
+            .where(Entry.transfer_id == transfer_id)
+        )
+    )
     if not user.is_admin and not community_ids <= user.coordinated_community_ids():
         raise NotFound()
     if transfer.kind not in REVERSIBLE_BY_COORDINATOR:

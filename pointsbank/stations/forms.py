@@ -27,8 +27,9 @@ class PostForm(FlaskForm):
 
 
 class CodeForm(FlaskForm):
-    code = StringField(_l("Code (scan, or type the 8-digit or 6-digit number)"),
-                       validators=[DataRequired(), Length(max=300)])
+    code = StringField(
+        _l("Code (scan, or type the 8-digit or 6-digit number)"), validators=[DataRequired(), Length(max=300)]
+    )
     pin = PasswordField(_l("Card PIN"), validators=[Optional(), Regexp(r"^\d{4,6}$", message=_l("4 to 6 digits."))])
 
 
@@ -42,16 +43,18 @@ class ItemForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=[("goods", _l("Goods")), ("service", _l("Service"))])
     points = IntegerField(_l("Price in points"), validators=[InputRequired(), NumberRange(min=1, max=1_000_000)])
     limit_qty = IntegerField(_l("Limit per resident (optional)"), validators=[Optional(), NumberRange(min=1, max=1000)])
-    limit_period = SelectField(_l("Limit period"), choices=[("", "—"), ("day", _l("day")), ("week", _l("week")),
-                                                            ("month", _l("month"))])
+    limit_period = SelectField(
+        _l("Limit period"), choices=[("", "—"), ("day", _l("day")), ("week", _l("week")), ("month", _l("month"))]
+    )
     active = BooleanField(_l("Offered now"), default=True)
 
 
 class StockForm(FlaskForm):
     item_id = SelectField(_l("Item"), coerce=int)
     reason = SelectField(_l("Reason"))
-    quantity = IntegerField(_l("Quantity (negative to take out)"),
-                            validators=[InputRequired(), NumberRange(min=-100_000, max=100_000)])
+    quantity = IntegerField(
+        _l("Quantity (negative to take out)"), validators=[InputRequired(), NumberRange(min=-100_000, max=100_000)]
+    )
     note = StringField(_l("Note (donor, why adjusted)"), validators=[Optional(), Length(max=200)])
 
 
@@ -61,12 +64,16 @@ class RefundForm(FlaskForm):
 
 
 class PinForm(FlaskForm):
-    pin = PasswordField(_l("PIN (4 to 6 digits)"), validators=[DataRequired(), Regexp(r"^\d{4,6}$", message=_l("4 to 6 digits."))])
+    pin = PasswordField(
+        _l("PIN (4 to 6 digits)"), validators=[DataRequired(), Regexp(r"^\d{4,6}$", message=_l("4 to 6 digits."))]
+    )
     pin2 = PasswordField(_l("The same PIN again"), validators=[DataRequired()])
 
 
 class ProxyForm(FlaskForm):
-    resident_phone = StringField(_l("Mobile number of the elderly resident"), validators=[DataRequired(), Length(max=20)])
+    resident_phone = StringField(
+        _l("Mobile number of the elderly resident"), validators=[DataRequired(), Length(max=20)]
+    )
     proxy_phone = StringField(_l("Mobile number of the family member"), validators=[DataRequired(), Length(max=20)])
     relation = StringField(_l("Relation (daughter, son ...)"), validators=[Optional(), Length(max=20)])
 
@@ -75,7 +82,9 @@ class StationForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
     opening_hours = StringField(_l("Opening hours"), validators=[Optional(), Length(max=120)])
-    low_stock_threshold = IntegerField(_l("Low stock at or below"), validators=[InputRequired(), NumberRange(min=0, max=100_000)])
+    low_stock_threshold = IntegerField(
+        _l("Low stock at or below"), validators=[InputRequired(), NumberRange(min=0, max=100_000)]
+    )
     active = BooleanField(_l("Open"), default=True)
 
 

@@ -86,8 +86,11 @@ class StockMovementSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     item_id = ma.fields.Integer(dump_only=True)
     delta = ma.fields.Integer(required=True, validate=V.Range(min=-100_000, max=100_000))
-    reason = ma.fields.String(required=True, validate=V.OneOf(("intake", "donation", "adjustment")),
-                              metadata={"description": "intake | donation | adjustment (others are written by the system)"})
+    reason = ma.fields.String(
+        required=True,
+        validate=V.OneOf(("intake", "donation", "adjustment")),
+        metadata={"description": "intake | donation | adjustment (others are written by the system)"},
+    )
     note = ma.fields.String(load_default="", validate=V.Length(max=200))
     actor_id = ma.fields.Integer(dump_only=True, allow_none=True)
     redemption_id = ma.fields.Integer(dump_only=True, allow_none=True)
@@ -105,8 +108,12 @@ class StockMovementPageSchema(ma.Schema):
 
 
 class PayCodeArgsSchema(ma.Schema):
-    for_resident_id = ma.fields.Integer(load_default=None, allow_none=True, validate=DB_ID,
-                                        metadata={"description": "Act as registered proxy for this resident"})
+    for_resident_id = ma.fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=DB_ID,
+        metadata={"description": "Act as registered proxy for this resident"},
+    )
 
 
 class PayCodeSchema(ma.Schema):
@@ -119,10 +126,15 @@ class PayCodeSchema(ma.Schema):
 
 
 class CodeArgsSchema(ma.Schema):
-    code = ma.fields.String(required=True, validate=V.Length(min=1, max=300),
-                            metadata={"description": "Scanned QR text or typed digits"})
-    pin = ma.fields.String(load_default=None, allow_none=True, validate=V.Length(max=6),
-                           metadata={"description": "PIN of a resident card (PB1C)"})
+    code = ma.fields.String(
+        required=True, validate=V.Length(min=1, max=300), metadata={"description": "Scanned QR text or typed digits"}
+    )
+    pin = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=V.Length(max=6),
+        metadata={"description": "PIN of a resident card (PB1C)"},
+    )
 
 
 class LineSchema(ma.Schema):

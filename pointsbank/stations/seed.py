@@ -49,7 +49,8 @@ def seed_demo(ctx) -> None:
         for name, qty, note in DONATIONS:
             item = items.get((station.id, name))
             if item is not None and not db.session.scalar(
-                sa.select(sa.func.count()).select_from(StockMovement)
+                sa.select(sa.func.count())
+                .select_from(StockMovement)
                 .where(StockMovement.item_id == item.id, StockMovement.reason == "donation")
             ):
                 svc.record_stock(clerk, item, qty, "donation", note)
@@ -66,8 +67,18 @@ def seed_demo(ctx) -> None:
         (elder, daughter, [("大米 5kg", 1)]),
     ]
     for resident, proxy, lines in purchases:
-        ledger.award(resident, 300, key=f"seed:stations:award:{resident.id}", actor_id=ctx.coordinator.id,
-                     memo="志愿活动：爱心超市整理货架 3 小时")
-        code = (svc.issue_pay_code(proxy, for_resident_id=resident.id) if proxy else svc.issue_pay_code(resident))
-        svc.redeem(clerk, station, svc.pay_payload(code), [(items[(station.id, n)].id, q) for n, q in lines],
-                   key=f"seed:stations:redeem:{resident.id}")
+        ledger.award(
+            resident,
+            300,
+            key=f"seed:stations:award:{resident.id}",
+            actor_id=ctx.coordinator.id,
+            memo="志愿活动：爱心超市整理货架 3 小时",
+        )
+        code = svc.issue_pay_code(proxy, for_resident_id=resident.id) if proxy else svc.issue_pay_code(resident)
+        svc.redeem(
+            clerk,
+            station,
+            svc.pay_payload(code),
+            [(items[(station.id, n)].id, q) for n, q in lines],
+            key=f"seed:stations:redeem:{resident.id}",
+        )

@@ -121,8 +121,9 @@ def create_station(
     name = (name or "").strip()
     if not name or len(name) > 80:
         raise Invalid("invalid_name", _l("Enter a name of 1 to 80 characters."))
-    station = Station(community_id=community.id, name=name, address=address.strip(),
-                      opening_hours=opening_hours.strip())
+    station = Station(
+        community_id=community.id, name=name, address=address.strip(), opening_hours=opening_hours.strip()
+    )
     db.session.add(station)
     db.session.flush()
     return station
@@ -169,8 +170,14 @@ def create_item(
         raise Invalid("invalid_name", _l("Enter a name of 1 to 80 characters."))
     _check_item_fields(kind, points, limit_qty, limit_period)
     item = Item(
-        station_id=station.id, name=name, kind=kind, points=points, stock=0,
-        limit_qty=limit_qty, limit_period=limit_period, active=active,
+        station_id=station.id,
+        name=name,
+        kind=kind,
+        points=points,
+        stock=0,
+        limit_qty=limit_qty,
+        limit_period=limit_period,
+        active=active,
     )
     db.session.add(item)
     db.session.flush()
@@ -228,8 +235,15 @@ def move_stock(
 ) -> StockMovement:
     """The one way stock changes for one item (see move_stocks); returns the movement row."""
     _change_stock([(item, delta)])
-    movement = StockMovement(item_id=item.id, delta=delta, reason=reason, note=(note or "")[:200], actor_id=actor_id,
-                             redemption_id=redemption_id, reservation_id=reservation_id)
+    movement = StockMovement(
+        item_id=item.id,
+        delta=delta,
+        reason=reason,
+        note=(note or "")[:200],
+        actor_id=actor_id,
+        redemption_id=redemption_id,
+        reservation_id=reservation_id,
+    )
     db.session.add(movement)
     return movement
 
@@ -248,11 +262,21 @@ def move_stocks(
     Items are updated in id order (the lock order); if any item would go below zero nothing changes.
     """
     moves = _change_stock(moves)
-    db.session.execute(sa.insert(StockMovement.__table__), [
-        {"item_id": item.id, "delta": delta, "reason": reason, "note": (note or "")[:200], "actor_id": actor_id,
-         "redemption_id": redemption_id, "reservation_id": reservation_id}
-        for item, delta in moves
-    ])
+    db.session.execute(
+        sa.insert(StockMovement.__table__),
+        [
+            {
+                "item_id": item.id,
+                "delta": delta,
+                "reason": reason,
+                "note": (note or "")[:200],
+                "actor_id": actor_id,
+                "redemption_id": redemption_id,
+                "reservation_id": reservation_id,
+            }
+            for item, delta in moves
+        ],
+    )
 
 
 def _change_stock(moves: list[tuple[Item, int]]) -> list[tuple[Item, int]]:
@@ -377,14 +401,23 @@ def check_limits(resident: User, priced: list[PricedLine], now: datetime) -> Non
     done = (
         sa.select(RedemptionLine.item_id, RedemptionLine.qty, Redemption.created_at)
         .join(Redemption, Redemption.id == RedemptionLine.redemption_id)
-        .where(Redemption.resident_id == resident.id, Redemption.status == "done",
-               Redemption.reservation_id.is_(None), RedemptionLine.item_id.in_(ids), Redemption.created_at >= since)
+        .where(
+            Redemption.resident_id == resident.id,
+            Redemption.status == "done",
+            Redemption.reservation_id.is_(None),
+            RedemptionLine.item_id.in_(ids),
+            Redemption.created_at >= since,
+        )
     )
     reserved = (
         sa.select(ReservationLine.item_id, ReservationLine.qty, Reservation.created_at)
         .join(Reservation, Reservation.id == ReservationLine.reservation_id)
-        .where(Reservation.resident_id == resident.id, Reservation.status.in_(("pending", "picked_up")),
-               ReservationLine.item_id.in_(ids), Reservation.created_at >= since)
+        .where(
+            Reservation.resident_id == resident.id,
+            Reservation.status.in_(("pending", "picked_up")),
+            ReservationLine.item_id.in_(ids),
+            Reservation.created_at >= since,
+        )
     )
     used: dict[int, int] = defaultdict(int)
     for item_id, qty, created_at in db.session.execute(sa.union_all(done, reserved)):
@@ -433,8 +466,10 @@ def residents_i_act_for(user: User) -> list[User]:
     """Elderly residents this user is a registered proxy for."""
     return list(
         db.session.scalars(
-            sa.select(User).join(Proxy, Proxy.resident_id == User.id)
-            .where(Proxy.proxy_user_id == user.id, Proxy.active.is_(True)).order_by(User.id)
+            sa.select(User)
+            .join(Proxy, Proxy.resident_id == User.id)
+            .where(Proxy.proxy_user_id == user.id, Proxy.active.is_(True))
+            .order_by(User.id)
         )
     )
 
@@ -490,30 +525,51 @@ def issue_pay_code(user: User, *, for_resident_id: int | None = None) -> PayCode
     return _new_pay_code(resident, issued_by_id=user.id, proxy_id=proxy_id)
 
 
-def _new_pay_code(resident: User, *, issued_by_id: int, proxy_id: int | None, via_card: bool = False,
-                  scanned_station_id: int | None = None) -> PayCode:
+def _new_pay_code(
+    resident: User,
+    *,
+    issued_by_id: int,
+    proxy_id: int | None,
+    via_card: bool = False,
+    scanned_station_id: int | None = None,
+) -> PayCode:
     now = utcnow()
     db.session.execute(
         sa.update(PayCode)
-        .where(PayCode.resident_id == resident.id, PayCode.issued_by_id == issued_by_id,
-               PayCode.used_at.is_(None), PayCode.revoked_at.is_(None), PayCode.scanned_at.is_(None),
-               PayCode.expires_at > now)
+        .where(
+            PayCode.resident_id == resident.id,
+            PayCode.issued_by_id == issued_by_id,
+            PayCode.used_at.is_(None),
+            PayCode.revoked_at.is_(None),
+            PayCode.scanned_at.is_(None),
+            PayCode.expires_at > now,
+        )
         .values(revoked_at=now)
         .execution_options(synchronize_session=False)
     )
     digits = codes.new_digits(codes.PAY_DIGITS)
     for _ in range(10):
         clash = db.session.scalar(
-            sa.select(PayCode.id).where(PayCode.digits == digits, PayCode.used_at.is_(None),
-                                        PayCode.revoked_at.is_(None), PayCode.expires_at > now - SCAN_GRACE)
+            sa.select(PayCode.id).where(
+                PayCode.digits == digits,
+                PayCode.used_at.is_(None),
+                PayCode.revoked_at.is_(None),
+                PayCode.expires_at > now - SCAN_GRACE,
+            )
         )
         if clash is None:
             break
         digits = codes.new_digits(codes.PAY_DIGITS)
     code = PayCode(
-        resident_id=resident.id, issued_by_id=issued_by_id, proxy_id=proxy_id, via_card=via_card,
-        secret=codes.new_secret(), digits=digits, expires_at=now + timedelta(seconds=PAY_CODE_SECONDS),
-        scanned_at=now if scanned_station_id else None, scanned_station_id=scanned_station_id,
+        resident_id=resident.id,
+        issued_by_id=issued_by_id,
+        proxy_id=proxy_id,
+        via_card=via_card,
+        secret=codes.new_secret(),
+        digits=digits,
+        expires_at=now + timedelta(seconds=PAY_CODE_SECONDS),
+        scanned_at=now if scanned_station_id else None,
+        scanned_station_id=scanned_station_id,
     )
     db.session.add(code)
     db.session.flush()
@@ -545,8 +601,9 @@ def _pay_code_usable(code: PayCode, station: Station, now: datetime) -> None:
         raise Conflict("already_used", _l("This code has already been used. Ask for a new one."))
     if code.revoked_at is not None:
         raise Refused("revoked", _l("This code was replaced by a newer one. Ask for the current code."))
-    scanned_here = (code.scanned_station_id == station.id and code.scanned_at
-                    and _aware(code.scanned_at) + SCAN_GRACE > now)
+    scanned_here = (
+        code.scanned_station_id == station.id and code.scanned_at and _aware(code.scanned_at) + SCAN_GRACE > now
+    )
     if _aware(code.expires_at) <= now and not scanned_here:
         raise Refused("expired", _l("This code has expired. Ask the resident to refresh it."))
     if code.scanned_station_id not in (None, station.id) and _aware(code.scanned_at) + SCAN_GRACE > now:
@@ -577,18 +634,29 @@ def look_up(clerk: User, station: Station, text: str) -> CodeInfo:
     if parsed.kind == codes.PICKUP:
         reservation = _find_reservation(parsed)
         _reservation_usable(reservation, station, now)
-        return CodeInfo("pickup", reservation.resident, available_points(reservation.resident),
-                        codes.payload(codes.PICKUP, reservation.secret), reservation=reservation,
-                        proxy=db.session.get(User, reservation.proxy_id) if reservation.proxy_id else None,
-                        expires_at=reservation.expires_at)
+        return CodeInfo(
+            "pickup",
+            reservation.resident,
+            available_points(reservation.resident),
+            codes.payload(codes.PICKUP, reservation.secret),
+            reservation=reservation,
+            proxy=db.session.get(User, reservation.proxy_id) if reservation.proxy_id else None,
+            expires_at=reservation.expires_at,
+        )
     code = _find_pay_code(parsed)
     _pay_code_usable(code, station, now)
     if code.scanned_at is None:
         code.scanned_at = now
         code.scanned_station_id = station.id
         db.session.flush()
-    return CodeInfo("pay", code.resident, available_points(code.resident), pay_payload(code), proxy=code.proxy,
-                    expires_at=code.expires_at)
+    return CodeInfo(
+        "pay",
+        code.resident,
+        available_points(code.resident),
+        pay_payload(code),
+        proxy=code.proxy,
+        expires_at=code.expires_at,
+    )
 
 
 # ---------------------------------------------------------------- resident cards
@@ -688,8 +756,11 @@ def redeem(
         if parsed.kind != codes.PAY:
             raise codes.invalid_code()
         # The idempotency look-up rides along with the code's query (one statement instead of two).
-        replayed = (sa.select(Redemption.id).where(Redemption.idempotency_key == key).scalar_subquery()
-                    if key is not None else sa.null())
+        replayed = (
+            sa.select(Redemption.id).where(Redemption.idempotency_key == key).scalar_subquery()
+            if key is not None
+            else sa.null()
+        )
         row = db.session.execute(_pay_code_query(parsed).add_columns(replayed)).first()
         if row is None:
             raise codes.invalid_code()
@@ -709,9 +780,15 @@ def redeem(
     total = sum(p.points for p in priced)
     claimed = db.session.execute(
         sa.update(PayCode)
-        .where(PayCode.id == code.id, PayCode.used_at.is_(None), PayCode.revoked_at.is_(None),
-               sa.or_(PayCode.expires_at > now,
-                      sa.and_(PayCode.scanned_station_id == station.id, PayCode.scanned_at > now - SCAN_GRACE)))
+        .where(
+            PayCode.id == code.id,
+            PayCode.used_at.is_(None),
+            PayCode.revoked_at.is_(None),
+            sa.or_(
+                PayCode.expires_at > now,
+                sa.and_(PayCode.scanned_station_id == station.id, PayCode.scanned_at > now - SCAN_GRACE),
+            ),
+        )
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -721,10 +798,19 @@ def redeem(
             return replay
         raise Conflict("already_used", _l("This code has already been used. Ask for a new one."))
     redemption = Redemption(
-        station_id=station.id, resident_id=resident.id, clerk_id=clerk.id, proxy_id=code.proxy_id,
-        pay_code_id=code.id, total=total, status="done", idempotency_key=key, request_hash=request_hash,
-        lines=[RedemptionLine(item_id=p.item.id, item_name=p.item.name, qty=p.qty, unit_points=p.item.points)
-               for p in priced],
+        station_id=station.id,
+        resident_id=resident.id,
+        clerk_id=clerk.id,
+        proxy_id=code.proxy_id,
+        pay_code_id=code.id,
+        total=total,
+        status="done",
+        idempotency_key=key,
+        request_hash=request_hash,
+        lines=[
+            RedemptionLine(item_id=p.item.id, item_name=p.item.name, qty=p.qty, unit_points=p.item.points)
+            for p in priced
+        ],
     )
     db.session.add(redemption)
     db.session.flush()
@@ -740,9 +826,15 @@ def redeem(
     # Kept referenced: the ledger refreshes the account in place. The key is new (a new redemption id) and any
     # error rolls this whole unit back, so the ledger needs neither a replay look-up nor a savepoint.
     transfer = ledger.spend(
-        account, station.id, total, key=f"stations:redemption:{redemption.id}", actor_id=clerk.id,
+        account,
+        station.id,
+        total,
+        key=f"stations:redemption:{redemption.id}",
+        actor_id=clerk.id,
         memo=memo_for(priced) + (f"（{code.proxy.name}代办）" if code.proxy_id else ""),
-        subject=("redemption", redemption.id), station=station_account, fresh=True,
+        subject=("redemption", redemption.id),
+        station=station_account,
+        fresh=True,
     )
     redemption.transfer_id = transfer.id
     redemption.balance_after = account.balance - account.held
@@ -762,24 +854,33 @@ def undo_deadline(redemption: Redemption) -> datetime:
 
 def can_undo(user: User, redemption: Redemption, now: datetime | None = None) -> bool:
     """Whether the user sees an undo button now."""
-    return (redemption.status == "done" and can_operate(user, redemption.station)
-            and (now or utcnow()) < undo_deadline(redemption))
+    return (
+        redemption.status == "done"
+        and can_operate(user, redemption.station)
+        and (now or utcnow()) < undo_deadline(redemption)
+    )
 
 
 def _end_redemption(actor: User, redemption: Redemption, status: str, reason: str, *, restock: bool) -> Redemption:
     ended = db.session.execute(
-        sa.update(Redemption).where(Redemption.id == redemption.id, Redemption.status == "done")
+        sa.update(Redemption)
+        .where(Redemption.id == redemption.id, Redemption.status == "done")
         .values(status=status, ended_at=utcnow(), ended_by_id=actor.id, end_reason=reason[:200])
         .execution_options(synchronize_session=False)
     ).rowcount
     if ended != 1:
         raise Conflict("already_reversed", _l("This redemption was already undone or refunded."))
     transfer = db.session.get(Transfer, redemption.transfer_id)
-    reversal = ledger.reverse(transfer, key=f"stations:redemption:{redemption.id}:{status}", actor_id=actor.id,
-                              reason=reason)
+    reversal = ledger.reverse(
+        transfer, key=f"stations:redemption:{redemption.id}:{status}", actor_id=actor.id, reason=reason
+    )
     if restock:
-        items = {i.id: i for i in db.session.scalars(
-            sa.select(Item).where(Item.id.in_([line.item_id for line in redemption.lines])).order_by(Item.id))}
+        items = {
+            i.id: i
+            for i in db.session.scalars(
+                sa.select(Item).where(Item.id.in_([line.item_id for line in redemption.lines])).order_by(Item.id)
+            )
+        }
         back = [(items[line.item_id], line.qty) for line in redemption.lines if items[line.item_id].tracks_stock]
         if back:
             move_stocks(back, "undo", actor_id=actor.id, redemption_id=redemption.id, note=reason)
@@ -798,9 +899,10 @@ def undo(clerk: User, redemption: Redemption) -> Redemption:
     if redemption.status != "done":
         raise Conflict("already_reversed", _l("This redemption was already undone or refunded."))
     if utcnow() >= undo_deadline(redemption):
-        raise Refused("undo_window_passed",
-                      _l("Undo is possible for %(minutes)s minutes. Ask a coordinator for a refund.",
-                         minutes=undo_minutes()))
+        raise Refused(
+            "undo_window_passed",
+            _l("Undo is possible for %(minutes)s minutes. Ask a coordinator for a refund.", minutes=undo_minutes()),
+        )
     return _end_redemption(clerk, redemption, "undone", "撤销兑换", restock=True)
 
 
@@ -833,12 +935,19 @@ def redemption_for(user: User, redemption_id: int) -> Redemption:
 
 def reservation_hours() -> int:
     """Hours an unclaimed reservation is kept (PB_RESERVATION_HOURS, default 48)."""
-    return int(current_app.config.get("PB_RESERVATION_HOURS") or os.environ.get("PB_RESERVATION_HOURS")
-               or RESERVATION_HOURS)
+    return int(
+        current_app.config.get("PB_RESERVATION_HOURS") or os.environ.get("PB_RESERVATION_HOURS") or RESERVATION_HOURS
+    )
 
 
-def reserve(user: User, station: Station, lines: Iterable[tuple[int, int]], *, key: str | None = None,
-            for_resident_id: int | None = None) -> Reservation:
+def reserve(
+    user: User,
+    station: Station,
+    lines: Iterable[tuple[int, int]],
+    *,
+    key: str | None = None,
+    for_resident_id: int | None = None,
+) -> Reservation:
     """Reserve items online: stock reserved, points on hold, a pickup code to show at the station."""
     resident, proxy_id = _acting_for(user, for_resident_id)
     if not station.active or station.community_id != resident.community_id:
@@ -861,15 +970,27 @@ def reserve(user: User, station: Station, lines: Iterable[tuple[int, int]], *, k
         raise Refused("insufficient_points", _l("Not enough points."))
     digits = codes.new_digits(codes.PICKUP_DIGITS)
     for _ in range(10):
-        if db.session.scalar(sa.select(Reservation.id).where(Reservation.digits == digits,
-                                                             Reservation.status == "pending")) is None:
+        if (
+            db.session.scalar(
+                sa.select(Reservation.id).where(Reservation.digits == digits, Reservation.status == "pending")
+            )
+            is None
+        ):
             break
         digits = codes.new_digits(codes.PICKUP_DIGITS)
     reservation = Reservation(
-        station_id=station.id, resident_id=resident.id, proxy_id=proxy_id, status="pending", total=total,
-        secret=codes.new_secret(), digits=digits, expires_at=now + timedelta(hours=reservation_hours()),
-        lines=[ReservationLine(item_id=p.item.id, item_name=p.item.name, qty=p.qty, unit_points=p.item.points)
-               for p in priced],
+        station_id=station.id,
+        resident_id=resident.id,
+        proxy_id=proxy_id,
+        status="pending",
+        total=total,
+        secret=codes.new_secret(),
+        digits=digits,
+        expires_at=now + timedelta(hours=reservation_hours()),
+        lines=[
+            ReservationLine(item_id=p.item.id, item_name=p.item.name, qty=p.qty, unit_points=p.item.points)
+            for p in priced
+        ],
     )
     db.session.add(reservation)
     db.session.flush()
@@ -877,9 +998,12 @@ def reserve(user: User, station: Station, lines: Iterable[tuple[int, int]], *, k
     if goods:
         move_stocks(goods, "reservation", actor_id=user.id, reservation_id=reservation.id)
     hold = ledger.hold(
-        ledger.resident_account(resident), total,
+        ledger.resident_account(resident),
+        total,
         key=f"stations:{key}" if key else f"stations:reservation:{reservation.id}",
-        expires_at=reservation.expires_at, memo=memo_for(priced, "预约兑换"), subject=("reservation", reservation.id),
+        expires_at=reservation.expires_at,
+        memo=memo_for(priced, "预约兑换"),
+        subject=("reservation", reservation.id),
     )
     reservation.hold_id = hold.id
     db.session.flush()
@@ -887,8 +1011,13 @@ def reserve(user: User, station: Station, lines: Iterable[tuple[int, int]], *, k
 
 
 def _hash_reservation(reservation: Reservation) -> str:
-    return _hash({"station": reservation.station_id, "for": reservation.resident_id,
-                  "lines": sorted((line.item_id, line.qty) for line in reservation.lines)})
+    return _hash(
+        {
+            "station": reservation.station_id,
+            "for": reservation.resident_id,
+            "lines": sorted((line.item_id, line.qty) for line in reservation.lines),
+        }
+    )
 
 
 def pickup_payload(reservation: Reservation) -> str:
@@ -913,8 +1042,11 @@ def _find_reservation(parsed: codes.ParsedCode) -> Reservation:
     if parsed.secret is not None:
         query = query.where(Reservation.secret == parsed.secret)
     else:
-        query = query.where(Reservation.digits == parsed.digits).order_by(
-            (Reservation.status == "pending").desc(), Reservation.id.desc()).limit(1)
+        query = (
+            query.where(Reservation.digits == parsed.digits)
+            .order_by((Reservation.status == "pending").desc(), Reservation.id.desc())
+            .limit(1)
+        )
     reservation = db.session.scalar(query)
     if reservation is None:
         raise codes.invalid_code()
@@ -929,15 +1061,21 @@ def _reservation_usable(reservation: Reservation, station: Station, now: datetim
     if reservation.status == "expired" or _aware(reservation.expires_at) <= now:
         raise Refused("expired", _l("This reservation has expired."))
     if reservation.station_id != station.id:
-        raise Refused("wrong_station", _l("This pickup code is for another station: %(name)s.",
-                                          name=reservation.station.name))
+        raise Refused(
+            "wrong_station", _l("This pickup code is for another station: %(name)s.", name=reservation.station.name)
+        )
 
 
 def _end_reservation(reservation: Reservation, status: str) -> bool:
-    return db.session.execute(
-        sa.update(Reservation).where(Reservation.id == reservation.id, Reservation.status == "pending")
-        .values(status=status, ended_at=utcnow()).execution_options(synchronize_session=False)
-    ).rowcount == 1
+    return (
+        db.session.execute(
+            sa.update(Reservation)
+            .where(Reservation.id == reservation.id, Reservation.status == "pending")
+            .values(status=status, ended_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
 
 
 def _release(reservation: Reservation, status: str, actor_id: int | None) -> None:
@@ -997,15 +1135,28 @@ def hand_over(clerk: User, station: Station, text: str, *, key: str | None = Non
     hold = db.session.get(Hold, reservation.hold_id)
     memo = "兑换：" + "、".join(f"{line.item_name} ×{line.qty}" for line in reservation.lines)
     redemption = Redemption(
-        station_id=station.id, resident_id=reservation.resident_id, clerk_id=clerk.id, proxy_id=reservation.proxy_id,
-        reservation_id=reservation.id, total=reservation.total, status="done", idempotency_key=key,
-        lines=[RedemptionLine(item_id=line.item_id, item_name=line.item_name, qty=line.qty,
-                              unit_points=line.unit_points) for line in reservation.lines],
+        station_id=station.id,
+        resident_id=reservation.resident_id,
+        clerk_id=clerk.id,
+        proxy_id=reservation.proxy_id,
+        reservation_id=reservation.id,
+        total=reservation.total,
+        status="done",
+        idempotency_key=key,
+        lines=[
+            RedemptionLine(item_id=line.item_id, item_name=line.item_name, qty=line.qty, unit_points=line.unit_points)
+            for line in reservation.lines
+        ],
     )
     db.session.add(redemption)
     db.session.flush()
-    transfer = ledger.post_hold(hold, ledger.station_account(station.id), key=f"stations:pickup:{reservation.id}",
-                                actor_id=clerk.id, memo=memo[:200])
+    transfer = ledger.post_hold(
+        hold,
+        ledger.station_account(station.id),
+        key=f"stations:pickup:{reservation.id}",
+        actor_id=clerk.id,
+        memo=memo[:200],
+    )
     redemption.transfer_id = transfer.id
     redemption.balance_after = available_points(reservation.resident)
     db.session.flush()
@@ -1036,12 +1187,20 @@ def daily_report(station: Station, day: date) -> dict:
     ).all()
     by_status = {status: (count, points) for status, count, points in redemptions}
     items_out = db.session.execute(
-        sa.select(RedemptionLine.item_name, sa.func.sum(RedemptionLine.qty),
-                  sa.func.sum(RedemptionLine.qty * RedemptionLine.unit_points))
+        sa.select(
+            RedemptionLine.item_name,
+            sa.func.sum(RedemptionLine.qty),
+            sa.func.sum(RedemptionLine.qty * RedemptionLine.unit_points),
+        )
         .join(Redemption, Redemption.id == RedemptionLine.redemption_id)
-        .where(Redemption.station_id == station.id, Redemption.status == "done",
-               Redemption.created_at >= start, Redemption.created_at < end)
-        .group_by(RedemptionLine.item_name).order_by(RedemptionLine.item_name)
+        .where(
+            Redemption.station_id == station.id,
+            Redemption.status == "done",
+            Redemption.created_at >= start,
+            Redemption.created_at < end,
+        )
+        .group_by(RedemptionLine.item_name)
+        .order_by(RedemptionLine.item_name)
     ).all()
     items = db.session.scalars(sa.select(Item).where(Item.station_id == station.id).order_by(Item.id)).all()
     movement_rows = db.session.execute(
@@ -1062,8 +1221,14 @@ def daily_report(station: Station, day: date) -> dict:
         "undone": by_status.get("undone", (0, 0))[0] + by_status.get("refunded", (0, 0))[0],
         "items_out": [{"name": n, "qty": int(q), "points": int(p)} for n, q, p in items_out],
         "stock": [
-            {"item_id": i.id, "name": i.name, "kind": i.kind, "stock": i.stock, "low": is_low(i, station),
-             "movements": moved.get(i.id, {})}
+            {
+                "item_id": i.id,
+                "name": i.name,
+                "kind": i.kind,
+                "stock": i.stock,
+                "low": is_low(i, station),
+                "movements": moved.get(i.id, {}),
+            }
             for i in items
         ],
         "stock_consistent": not mismatches,

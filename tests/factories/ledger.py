@@ -41,7 +41,9 @@ def ledger_station(make_community):
         community = community or make_community()
 
         def work():
-            station = Station(community_id=community.id, name=f"测试兑换站{next(counter)}", address="", opening_hours="")
+            station = Station(
+                community_id=community.id, name=f"测试兑换站{next(counter)}", address="", opening_hours=""
+            )
             db.session.add(station)
             db.session.flush()
             return station
@@ -105,8 +107,12 @@ def ledger_totals():
 
     db.session.rollback()
     total = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Entry.amount), 0)))
-    sums = {a: int(s) for a, s in db.session.execute(
-        sa.select(Entry.account_id, sa.func.sum(Entry.amount)).group_by(Entry.account_id)).all()}
+    sums = {
+        a: int(s)
+        for a, s in db.session.execute(
+            sa.select(Entry.account_id, sa.func.sum(Entry.amount)).group_by(Entry.account_id)
+        ).all()
+    }
     cached = db.session.execute(sa.select(Account.id, Account.balance, Account.held, Account.kind)).all()
     wrong = {i: (b, sums.get(i, 0)) for i, b, _h, _k in cached if b != sums.get(i, 0)}
     negative = {i: (b, h) for i, b, h, k in cached if k != "issuance" and (b < 0 or b - h < 0 or h < 0)}
@@ -128,8 +134,11 @@ def scenario_spend_race(app, make_user, award_points, ledger_station, threads: i
     award_points(resident, 100)
 
     def work(i):
-        return run_in_unit(lambda: ledger.spend(resident, station.id, 10, key=f"race:spend:{i}", actor_id=None,
-                                                memo="兑换：大米 5kg ×1")).id
+        return run_in_unit(
+            lambda: ledger.spend(
+                resident, station.id, 10, key=f"race:spend:{i}", actor_id=None, memo="兑换：大米 5kg ×1"
+            )
+        ).id
 
     results = run_together(app, threads, work)
     ok = [r for r in results if r[0] == "ok"]
@@ -156,8 +165,11 @@ def scenario_opposite_directions(app, make_user, award_points, per_thread: int =
     def work(i):
         src, dst = pairs[i]
         for n in range(per_thread):
-            run_in_unit(lambda n=n: ledger.post("transfer", [(src, -1), (dst, 1)], key=f"race:dir:{i}:{n}",
-                                                actor_id=None, memo="转赠"))
+            run_in_unit(
+                lambda n=n: ledger.post(
+                    "transfer", [(src, -1), (dst, 1)], key=f"race:dir:{i}:{n}", actor_id=None, memo="转赠"
+                )
+            )
         return per_thread
 
     results = run_together(app, 2, work)
@@ -187,7 +199,10 @@ def scenario_reverse_race(app, make_user, award_points, threads: int = 20):
     assert len(ok) == 1, results
     assert all(isinstance(r[1], Conflict) and r[1].code == "already_reversed" for r in results if r[0] == "error")
     db.session.rollback()
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Transfer).where(Transfer.reverses_id == original.id)) == 1
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).select_from(Transfer).where(Transfer.reverses_id == original.id))
+        == 1
+    )
     assert ledger.balance(ledger.find_resident_account(resident)).balance == 0
     assert ledger_totals() == (0, {}, [])
 
@@ -205,8 +220,9 @@ def scenario_same_key(app, make_user, award_points, threads: int = 50):
     account = run_in_unit(lambda: ledger.resident_account(resident))
 
     def work(i):
-        return run_in_unit(lambda: ledger.award(account, 7, key="race:same-key", actor_id=None,
-                                                memo="志愿活动：楼道清扫 2 小时")).id
+        return run_in_unit(
+            lambda: ledger.award(account, 7, key="race:same-key", actor_id=None, memo="志愿活动：楼道清扫 2 小时")
+        ).id
 
     results = run_together(app, threads, work)
     assert all(r[0] == "ok" for r in results), [r for r in results if r[0] != "ok"]
@@ -233,8 +249,9 @@ def scenario_hold_end_race(app, make_user, award_points, ledger_station, threads
     station = ledger_station(resident.community)
     award_points(resident, 50)
     account = ledger.find_resident_account(resident)
-    h = run_in_unit(lambda: ledger.hold(account, 30, key="race:hold", expires_at=utcnow() + timedelta(hours=1),
-                                        memo="预约：大米"))
+    h = run_in_unit(
+        lambda: ledger.hold(account, 30, key="race:hold", expires_at=utcnow() + timedelta(hours=1), memo="预约：大米")
+    )
     to = run_in_unit(lambda: ledger.station_account(station.id))
 
     def work(i):

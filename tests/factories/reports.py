@@ -71,7 +71,7 @@ def make_report_rule():
 
 @pytest.fixture
 def make_category():
-    """make_category(community, name="设施损坏", rule=None, resolve_rule=None, time_limit_hours=48) -> ReportCategory."""
+    """make_category(community, name="设施损坏", rule=None, resolve_rule=None, time_limit_hours=48)."""
     from pointsbank.db import run_in_unit
     from pointsbank.extensions import db
     from pointsbank.reports.models import ReportCategory

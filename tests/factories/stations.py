@@ -21,8 +21,13 @@ def make_station(make_community):
         community = community or make_community()
 
         def work():
-            station = Station(community_id=community.id, name=name or f"测试幸福银行{next(_names)}",
-                              address="测试路1号", opening_hours="每天 9:00-17:00", **fields)
+            station = Station(
+                community_id=community.id,
+                name=name or f"测试幸福银行{next(_names)}",
+                address="测试路1号",
+                opening_hours="每天 9:00-17:00",
+                **fields,
+            )
             db.session.add(station)
             db.session.flush()
             return station
@@ -62,8 +67,9 @@ def fund_resident():
     from pointsbank.ledger import service as ledger
 
     def factory(user, points: int):
-        return run_in_unit(lambda: ledger.award(user, points, key=f"test:fund:{next(_keys)}", actor_id=None,
-                                                memo="志愿活动：测试"))
+        return run_in_unit(
+            lambda: ledger.award(user, points, key=f"test:fund:{next(_keys)}", actor_id=None, memo="志愿活动：测试")
+        )
 
     return factory
 
@@ -83,8 +89,9 @@ def counter_setup(make_community, make_station, make_item, make_user, fund_resid
         rice = make_item(station, "大米 5kg", 200, stock=stock)
         oil = make_item(station, "食用油 5L", 150, stock=stock)
         haircut = make_item(station, "理发服务", 50, stock=0, kind="service")
-        return SimpleNamespace(community=community, station=station, clerk=clerk, resident=resident,
-                               rice=rice, oil=oil, haircut=haircut)
+        return SimpleNamespace(
+            community=community, station=station, clerk=clerk, resident=resident, rice=rice, oil=oil, haircut=haircut
+        )
 
     return factory
 

@@ -52,14 +52,21 @@ def test_e_ten_workers_random_transfers_keep_every_promise(pg_app, make_user, aw
             src, dst = rng.sample(accounts, 2)
             try:
                 if choice < 0.2:
-                    run_in_unit(lambda a=account, p=amount, k=key: ledger.award(a, p, key=k, actor_id=None,
-                                                                                memo="志愿活动"))
+                    run_in_unit(
+                        lambda a=account, p=amount, k=key: ledger.award(a, p, key=k, actor_id=None, memo="志愿活动")
+                    )
                 elif choice < 0.4:
-                    run_in_unit(lambda a=account, p=amount, k=key: ledger.spend(a, station.id, p, key=k,
-                                                                                actor_id=None, memo="兑换"))
+                    run_in_unit(
+                        lambda a=account, p=amount, k=key: ledger.spend(
+                            a, station.id, p, key=k, actor_id=None, memo="兑换"
+                        )
+                    )
                 else:
-                    run_in_unit(lambda s=src, d=dst, p=amount, k=key: ledger.post(
-                        "transfer", [(s, -p), (d, p)], key=k, actor_id=None, memo="转赠"))
+                    run_in_unit(
+                        lambda s=src, d=dst, p=amount, k=key: ledger.post(
+                            "transfer", [(s, -p), (d, p)], key=k, actor_id=None, memo="转赠"
+                        )
+                    )
                 done += 1
             except Refused:
                 refused += 1

@@ -26,7 +26,6 @@ def test_postgres_migrations_match_models(pg_database, tmp_path):
             db.engine.dispose()
         assert {"entry_append_only", "transfer_append_only"} <= triggers
     finally:
-
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()

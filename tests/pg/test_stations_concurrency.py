@@ -62,8 +62,9 @@ def assert_books_agree(station_ids):
     assert svc.stock_mismatches() == []
     for station_id in station_ids:
         done = db.session.scalar(
-            sa.select(sa.func.coalesce(sa.func.sum(Redemption.total), 0))
-            .where(Redemption.station_id == station_id, Redemption.status == "done")
+            sa.select(sa.func.coalesce(sa.func.sum(Redemption.total), 0)).where(
+                Redemption.station_id == station_id, Redemption.status == "done"
+            )
         )
         assert ledger.balance(ledger.station_account(station_id)).balance == done
 
@@ -94,10 +95,13 @@ def test_two_stations_spend_the_same_last_points_once(pg_app, counter_setup, mak
         run_in_unit(lambda r=round_: ledger.award(s.resident, 200, key=f"pg:last:{r}", actor_id=None, memo="测试"))
         own = run_in_unit(lambda: svc.issue_pay_code(s.resident))
         by_proxy = run_in_unit(lambda: svc.issue_pay_code(daughter, for_resident_id=s.resident.id))
-        outcomes = race(pg_app, [
-            redeem_job(s.clerk.id, s.station.id, svc.pay_payload(own), [(s.rice.id, 1)], f"a:{round_}"),
-            redeem_job(other_clerk.id, other.id, svc.pay_payload(by_proxy), [(other_rice.id, 1)], f"b:{round_}"),
-        ])
+        outcomes = race(
+            pg_app,
+            [
+                redeem_job(s.clerk.id, s.station.id, svc.pay_payload(own), [(s.rice.id, 1)], f"a:{round_}"),
+                redeem_job(other_clerk.id, other.id, svc.pay_payload(by_proxy), [(other_rice.id, 1)], f"b:{round_}"),
+            ],
+        )
         assert outcomes == Counter({"ok": 1, "insufficient_points": 1}), outcomes
         assert ledger.balance(ledger.find_resident_account(s.resident)) == (0, 0, 0)
     total_out = db.session.scalar(
@@ -132,8 +136,12 @@ def test_20_residents_reserve_the_last_item(pg_app, counter_setup, make_user, fu
 
     def reserve_job(resident_id: int, i: int):
         def job():
-            return svc.reserve(db.session.get(User, resident_id), db.session.get(Station, s.station.id),
-                               [(s.rice.id, 1)], key=f"reserve:{i}")
+            return svc.reserve(
+                db.session.get(User, resident_id),
+                db.session.get(Station, s.station.id),
+                [(s.rice.id, 1)],
+                key=f"reserve:{i}",
+            )
 
         return job
 

@@ -51,8 +51,9 @@ def test_lot_expiry_dates():
     assert expiry.lot_expiry(at(2025, 3, 1), "none") is None
 
 
-def test_rolling_fifo_never_expires_spent_points_and_runs_twice_safely(app, make_user, award_points, ledger_station,
-                                                                       clock):
+def test_rolling_fifo_never_expires_spent_points_and_runs_twice_safely(
+    app, make_user, award_points, ledger_station, clock
+):
     resident = make_user()
     set_policy(resident.community, "rolling_12_months")
     station = ledger_station(resident.community)
@@ -115,7 +116,12 @@ def test_flask_points_expire_command(app, make_user, award_points, clock):
     assert "expired 0 point(s)" in again.output
     assert runner.invoke(args=["points", "expire", "--now", "2026-01-01T00:00:02"]).exit_code != 0
     db.session.rollback()
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(ledger.Transfer).where(ledger.Transfer.kind == "expiry")) == 1
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(ledger.Transfer).where(ledger.Transfer.kind == "expiry")
+        )
+        == 1
+    )
 
 
 def test_two_expiry_runs_at_once_expire_once(app, make_user, award_points, clock):

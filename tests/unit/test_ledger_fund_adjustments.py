@@ -51,8 +51,11 @@ def test_small_adjustment_posts_at_once_and_needs_a_reason(app, make_user):
     with pytest.raises(Invalid) as err:
         run_in_unit(lambda: ledger.request_adjustment(account, 10, reason="  ", requested_by=coordinator, key="a0"))
     assert err.value.code == "reason_required"
-    adj = run_in_unit(lambda: ledger.request_adjustment(account, 10, reason="补录：重阳节活动漏记", requested_by=coordinator,
-                                                        key="a1"))
+    adj = run_in_unit(
+        lambda: ledger.request_adjustment(
+            account, 10, reason="补录：重阳节活动漏记", requested_by=coordinator, key="a1"
+        )
+    )
     assert adj.status == "posted" and adj.transfer_id
     assert bal(account) == 10
     t = db.session.get(Transfer, adj.transfer_id)
@@ -64,7 +67,9 @@ def test_large_adjustment_needs_a_second_coordinator(app, make_user):
     first = make_user("coordinator", community=resident.community)
     second = make_user("coordinator", community=resident.community)
     account = run_in_unit(lambda: ledger.resident_account(resident))
-    adj = run_in_unit(lambda: ledger.request_adjustment(account, 500, reason="历史积分迁移", requested_by=first, key="big"))
+    adj = run_in_unit(
+        lambda: ledger.request_adjustment(account, 500, reason="历史积分迁移", requested_by=first, key="big")
+    )
     assert adj.status == "pending" and bal(account) == 0
     with pytest.raises(Forbidden) as err:
         run_in_unit(lambda: ledger.approve_adjustment(adj, first))

@@ -31,8 +31,9 @@ def test_multi_leg_transfer_is_all_or_nothing(app, make_user, award_points, ledg
     before = count(Transfer)
     # a team redemption: the first leg could move, the second cannot; nothing moves
     with pytest.raises(Refused):
-        run_in_unit(lambda: ledger.post("spend", [(a, -30), (b, -10), (to, 40)], key="team", actor_id=None,
-                                        memo="兑换：团队"))
+        run_in_unit(
+            lambda: ledger.post("spend", [(a, -30), (b, -10), (to, 40)], key="team", actor_id=None, memo="兑换：团队")
+        )
     assert count(Transfer) == before
     assert (ledger.balance(a).balance, ledger.balance(b).balance, ledger.balance(to).balance) == (50, 5, 0)
     assert ledger_totals() == (0, {}, [])
@@ -52,12 +53,18 @@ def test_unit_of_work_with_several_movements_is_all_or_nothing(app, make_user, a
         run_in_unit(redeem_three_items)
     assert count(Transfer) == before
     assert ledger.balance(ledger.find_resident_account(resident)).balance == 20
+
     # a caller that catches the refusal inside its unit keeps the earlier steps and nothing of the refused one
     def catch_and_continue():
         ledger.spend(resident, station.id, 5, key="c:1", actor_id=None, memo="兑换")
         with pytest.raises(Refused):
-            ledger.post("spend", [(ledger.resident_account(resident), -16), (ledger.station_account(station.id), 16)],
-                        key="c:2", actor_id=None, memo="兑换")
+            ledger.post(
+                "spend",
+                [(ledger.resident_account(resident), -16), (ledger.station_account(station.id), 16)],
+                key="c:2",
+                actor_id=None,
+                memo="兑换",
+            )
 
     run_in_unit(catch_and_continue)
     assert ledger.balance(ledger.find_resident_account(resident)).balance == 15
@@ -68,12 +75,26 @@ def test_every_transfer_records_who_why_and_server_time(app, make_user):
     resident = make_user()
     coordinator = make_user("coordinator", community=resident.community)
     started = utcnow()
-    t = run_in_unit(lambda: ledger.award(resident, 8, key="w", actor_id=coordinator.id, memo="志愿活动：楼道清扫 2 小时",
-                                         subject=("activity", 41), rule_version_id=7))
+    t = run_in_unit(
+        lambda: ledger.award(
+            resident,
+            8,
+            key="w",
+            actor_id=coordinator.id,
+            memo="志愿活动：楼道清扫 2 小时",
+            subject=("activity", 41),
+            rule_version_id=7,
+        )
+    )
     db.session.rollback()
     stored = db.session.get(Transfer, t.id)
     assert (stored.actor_id, stored.subject_type, stored.subject_id, stored.rule_version_id, stored.memo) == (
-        coordinator.id, "activity", 41, 7, "志愿活动：楼道清扫 2 小时")
+        coordinator.id,
+        "activity",
+        41,
+        7,
+        "志愿活动：楼道清扫 2 小时",
+    )
     created = stored.created_at if stored.created_at.tzinfo else stored.created_at.replace(tzinfo=started.tzinfo)
     assert started - timedelta(seconds=1) <= created <= utcnow() + timedelta(seconds=1)
     with pytest.raises(TypeError):  # the caller cannot choose the time

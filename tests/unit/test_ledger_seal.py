@@ -18,7 +18,9 @@ def booked(app, make_user, award_points, ledger_station):
     station = ledger_station(resident.community)
     award_points(resident, 100)
     award_points(other, 40)
-    spend = run_in_unit(lambda: ledger.spend(resident, station.id, 30, key="s1", actor_id=None, memo="兑换：大米 5kg ×1"))
+    spend = run_in_unit(
+        lambda: ledger.spend(resident, station.id, 30, key="s1", actor_id=None, memo="兑换：大米 5kg ×1")
+    )
     runner = app.test_cli_runner()
     result = runner.invoke(args=["ledger", "seal"])
     assert result.exit_code == 0, result.output
@@ -113,4 +115,4 @@ def test_changed_cached_hold_is_named(booked):
     raw("UPDATE account SET held = 0 WHERE id = :id", id=account.id)
     result = verify(runner)
     assert result.exit_code == 1
-    assert f"account {account.id}: cached on-hold 0 but its pending holds sum to 20" in result.output
+    assert f"account {account.id}: cached on-hold 0, pending holds sum to 20" in result.output

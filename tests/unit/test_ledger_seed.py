@@ -14,8 +14,10 @@ from pointsbank.seed import seed_core
 
 def counts() -> tuple[int, int]:
     db.session.rollback()
-    return (db.session.scalar(sa.select(sa.func.count()).select_from(Transfer)),
-            db.session.scalar(sa.select(sa.func.count()).select_from(Adjustment)))
+    return (
+        db.session.scalar(sa.select(sa.func.count()).select_from(Transfer)),
+        db.session.scalar(sa.select(sa.func.count()).select_from(Adjustment)),
+    )
 
 
 def test_seed_twice_creates_nothing_twice(app):

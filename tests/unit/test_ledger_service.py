@@ -59,8 +59,12 @@ def test_unbalanced_or_bad_legs_are_invalid(app, make_user):
     resident = make_user()
     account = run_in_unit(lambda: ledger.resident_account(resident))
     issuance = run_in_unit(lambda: ledger.community_account(resident.community_id, "issuance"))
-    bad_legs = ([(issuance, -5), (account, 4)], [(account, 5)], [(issuance, 0), (account, 0)],
-                [(issuance, -1.5), (account, 1.5)])
+    bad_legs = (
+        [(issuance, -5), (account, 4)],
+        [(account, 5)],
+        [(issuance, 0), (account, 0)],
+        [(issuance, -1.5), (account, 1.5)],
+    )
     for legs in bad_legs:
         with pytest.raises(Invalid):
             run_in_unit(lambda legs=legs: ledger.post("transfer", legs, key=new_key(), actor_id=None, memo="x"))

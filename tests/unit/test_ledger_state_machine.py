@@ -59,8 +59,9 @@ def run_ledger_machine(make_user, make_community, ledger_station, max_examples: 
         @rule(who=st.integers(0, 1), amount=points)
         def spend(self, who, amount):
             key = self.key("spend")
-            call = lambda: ledger.spend(self.accounts[who], self.station.station_id, amount, key=key,
-                                        actor_id=None, memo="兑换")
+            call = lambda: ledger.spend(
+                self.accounts[who], self.station.station_id, amount, key=key, actor_id=None, memo="兑换"
+            )
             if self.balance[who] - self.held[who] < amount:
                 self._refused(call)
                 return
@@ -167,8 +168,13 @@ def run_ledger_machine(make_user, make_community, ledger_station, max_examples: 
 
     run_state_machine_as_test(
         LedgerMachine,
-        settings=settings(max_examples=max_examples, stateful_step_count=25, deadline=None, database=None,
-                          suppress_health_check=list(HealthCheck)),
+        settings=settings(
+            max_examples=max_examples,
+            stateful_step_count=25,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        ),
     )
 
 

@@ -12,7 +12,9 @@ from pointsbank.stations.service import stock_mismatches
 
 
 def counts() -> tuple[int, ...]:
-    return tuple(db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in (Item, StockMovement, Redemption, Proxy))
+    return tuple(
+        db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in (Item, StockMovement, Redemption, Proxy)
+    )
 
 
 def test_seed_twice_creates_nothing_twice(app):
@@ -26,5 +28,7 @@ def test_seed_twice_creates_nothing_twice(app):
     assert stock_mismatches() == []
     proxied = db.session.scalars(sa.select(Redemption).where(Redemption.proxy_id.is_not(None))).all()
     assert len(proxied) == 1
-    donated = db.session.scalar(sa.select(sa.func.count()).select_from(StockMovement).where(StockMovement.reason == "donation"))
+    donated = db.session.scalar(
+        sa.select(sa.func.count()).select_from(StockMovement).where(StockMovement.reason == "donation")
+    )
     assert donated == 2

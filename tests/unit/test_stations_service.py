@@ -67,7 +67,10 @@ def test_redeem_moves_points_stock_and_records(app, counter_setup):
     assert info.kind == "pay" and info.available == 500 and info.resident.masked_name == "王*英"
     r = run_in_unit(lambda: svc.redeem(s.clerk, s.station, payload, [(s.rice.id, 1), (s.haircut.id, 2)], key=new_key()))
     assert r.total == 300 and r.status == "done" and r.balance_after == 200
-    assert [(line.item_name, line.qty, line.unit_points) for line in r.lines] == [("大米 5kg", 1, 200), ("理发服务", 2, 50)]
+    assert [(line.item_name, line.qty, line.unit_points) for line in r.lines] == [
+        ("大米 5kg", 1, 200),
+        ("理发服务", 2, 50),
+    ]
     assert available(s.resident) == 200
     assert stock_of(s.rice) == 9
     assert ledger.balance(ledger.station_account(s.station.id)).balance == 300
@@ -100,7 +103,10 @@ def test_same_idempotency_key_returns_first_result(app, counter_setup):
     first = run_in_unit(lambda: svc.redeem(s.clerk, s.station, payload, [(s.rice.id, 1)], key=key))
     again = run_in_unit(lambda: svc.redeem(s.clerk, s.station, payload, [(s.rice.id, 1)], key=key))
     assert again.id == first.id
-    assert refusal(lambda: svc.redeem(s.clerk, s.station, payload, [(s.rice.id, 2)], key=key)).code == "idempotency_conflict"
+    assert (
+        refusal(lambda: svc.redeem(s.clerk, s.station, payload, [(s.rice.id, 2)], key=key)).code
+        == "idempotency_conflict"
+    )
     assert redemption_count() == 1 and available(s.resident) == 800
 
 
@@ -131,8 +137,9 @@ def test_expired_and_revoked(app, counter_setup, monkeypatch):
     assert redemption_count() == 0 and available(s.resident) == 1000
 
 
-def test_scanned_code_survives_expiry_and_refresh_for_the_scanning_station(app, counter_setup, make_station, make_user,
-                                                                             monkeypatch):
+def test_scanned_code_survives_expiry_and_refresh_for_the_scanning_station(
+    app, counter_setup, make_station, make_user, monkeypatch
+):
     s = counter_setup(points=1000)
     _, payload = pay(s.resident)
     run_in_unit(lambda: svc.look_up(s.clerk, s.station, payload))
@@ -327,7 +334,9 @@ def test_daily_report_adds_up(app, counter_setup):
     stock = {row["name"]: row for row in report["stock"]}
     assert stock["大米 5kg"]["stock"] == 7 and stock["食用油 5L"]["stock"] == 10
     assert report["stock_consistent"] is True
-    total_moves = db.session.scalar(sa.select(sa.func.sum(StockMovement.delta)).where(StockMovement.item_id == s.rice.id))
+    total_moves = db.session.scalar(
+        sa.select(sa.func.sum(StockMovement.delta)).where(StockMovement.item_id == s.rice.id)
+    )
     assert total_moves == 7
 
 

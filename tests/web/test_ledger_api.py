@@ -38,8 +38,11 @@ def test_account_outside_scope_is_404(client, login, make_user, award_points):
     award_points(other, 5)
     other_account = ledger.find_resident_account(other)
     login(resident)
-    for url in (f"/api/v1/accounts/{other_account.id}", f"/api/v1/accounts/{other_account.id}/entries",
-                "/api/v1/accounts/999999"):
+    for url in (
+        f"/api/v1/accounts/{other_account.id}",
+        f"/api/v1/accounts/{other_account.id}/entries",
+        "/api/v1/accounts/999999",
+    ):
         response = client.get(url)
         assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
 
@@ -105,7 +108,10 @@ def test_adjustment_flow_needs_second_coordinator(client, login, make_user, app)
     assert ledger.balance(account).balance == 905
     login(resident)
     assert client.post(f"/api/v1/adjustments/{adj_id}/approve").status_code == 404
-    assert client.post("/api/v1/adjustments", json={"account_id": account.id, "amount": 5, "reason": "x"}).status_code == 404
+    assert (
+        client.post("/api/v1/adjustments", json={"account_id": account.id, "amount": 5, "reason": "x"}).status_code
+        == 404
+    )
 
 
 def test_fund_award_by_coordinator(client, login, make_user, award_points):
@@ -116,16 +122,27 @@ def test_fund_award_by_coordinator(client, login, make_user, award_points):
     run_in_unit(lambda: ledger.donate(donor, 40, key="d"))
     account = run_in_unit(lambda: ledger.resident_account(resident))
     login(coordinator)
-    response = client.post("/api/v1/fund-awards", json={"account_id": account.id, "points": 25, "memo": "爱心基金：慰问独居老人"},
-                           headers={"Idempotency-Key": "fa-1"})
+    response = client.post(
+        "/api/v1/fund-awards",
+        json={"account_id": account.id, "points": 25, "memo": "爱心基金：慰问独居老人"},
+        headers={"Idempotency-Key": "fa-1"},
+    )
     assert response.status_code == 201
-    assert client.post("/api/v1/fund-awards", json={"account_id": account.id, "points": 25, "memo": "爱心基金：慰问独居老人"},
-                       headers={"Idempotency-Key": "fa-1"}).get_json()["id"] == response.get_json()["id"]
+    assert (
+        client.post(
+            "/api/v1/fund-awards",
+            json={"account_id": account.id, "points": 25, "memo": "爱心基金：慰问独居老人"},
+            headers={"Idempotency-Key": "fa-1"},
+        ).get_json()["id"]
+        == response.get_json()["id"]
+    )
     over = client.post("/api/v1/fund-awards", json={"account_id": account.id, "points": 16, "memo": "x"})
     assert over.status_code == 422
     assert ledger.balance(account).balance == 25
     login(resident)
-    assert client.post("/api/v1/fund-awards", json={"account_id": account.id, "points": 1, "memo": "x"}).status_code == 404
+    assert (
+        client.post("/api/v1/fund-awards", json={"account_id": account.id, "points": 1, "memo": "x"}).status_code == 404
+    )
 
 
 def test_coordinator_reverses_a_mistaken_award_once(client, login, make_user, award_points, ledger_station):
@@ -144,11 +161,13 @@ def test_coordinator_reverses_a_mistaken_award_once(client, login, make_user, aw
     too_late = client.post(f"/api/v1/transfers/{award.id}/reversal", json={"reason": "发错了"})
     assert too_late.status_code == 422 and too_late.get_json()["error"]["code"] == "insufficient_points"
     small = award_points(resident, 10)
-    done = client.post(f"/api/v1/transfers/{small.id}/reversal", json={"reason": "重复发放"},
-                       headers={"Idempotency-Key": "r1"})
+    done = client.post(
+        f"/api/v1/transfers/{small.id}/reversal", json={"reason": "重复发放"}, headers={"Idempotency-Key": "r1"}
+    )
     assert done.status_code == 201 and done.get_json()["reverses_id"] == small.id
-    again = client.post(f"/api/v1/transfers/{small.id}/reversal", json={"reason": "重复发放"},
-                        headers={"Idempotency-Key": "r1"})
+    again = client.post(
+        f"/api/v1/transfers/{small.id}/reversal", json={"reason": "重复发放"}, headers={"Idempotency-Key": "r1"}
+    )
     assert again.get_json()["id"] == done.get_json()["id"]
     second = client.post(f"/api/v1/transfers/{small.id}/reversal", json={"reason": "重复发放"})
     assert second.status_code == 409 and second.get_json()["error"]["code"] == "already_reversed"

@@ -71,8 +71,12 @@ def test_resident_cannot_open_coordinator_pages_or_other_accounts(client, login,
     other = make_user(community=resident.community)
     award_points(other, 5)
     login(resident)
-    for url in ("/ledger/accounts", "/ledger/adjustments", "/ledger/fund",
-                f"/ledger/accounts/{ledger.find_resident_account(other).id}"):
+    for url in (
+        "/ledger/accounts",
+        "/ledger/adjustments",
+        "/ledger/fund",
+        f"/ledger/accounts/{ledger.find_resident_account(other).id}",
+    ):
         assert client.get(url).status_code == 404, url
 
 
@@ -91,9 +95,13 @@ def test_coordinator_searches_views_adjusts_and_approves(client, login, make_use
     page = text(client.get(f"/ledger/accounts/{account.id}"))
     assert "志愿活动：敬老院陪伴" in page
     assert client.get(f"/ledger/accounts/{ledger.find_resident_account(outsider).id}").status_code == 404
-    response = client.post(f"/ledger/accounts/{account.id}/adjust", data={"amount": "500", "reason": "历史积分迁移", "request_key": "k1"})
+    response = client.post(
+        f"/ledger/accounts/{account.id}/adjust", data={"amount": "500", "reason": "历史积分迁移", "request_key": "k1"}
+    )
     assert response.status_code == 302
-    no_reason = client.post(f"/ledger/accounts/{account.id}/adjust", data={"amount": "5", "reason": "", "request_key": "k2"})
+    no_reason = client.post(
+        f"/ledger/accounts/{account.id}/adjust", data={"amount": "5", "reason": "", "request_key": "k2"}
+    )
     assert no_reason.status_code == 302
     db.session.rollback()
     adj = db.session.scalar(sa.select(Adjustment))

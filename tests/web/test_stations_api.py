@@ -57,13 +57,16 @@ def test_pay_code_check_redeem_receipt(api):
     assert available(s.resident) == 500
 
 
-@pytest.mark.parametrize("body,status,code", [
-    ({"code": "PB1P.x.y", "lines": [{"item_id": 1, "qty": 1}]}, 422, "invalid"),
-    ({"code": "12345678", "lines": [{"item_id": 1, "qty": 1}]}, 422, "invalid"),
-    ({"code": "x", "lines": []}, 400, None),
-    ({"code": "x", "lines": [{"item_id": 1, "qty": 0}]}, 400, None),
-    ({"lines": [{"item_id": 1, "qty": 1}]}, 400, None),
-])
+@pytest.mark.parametrize(
+    "body,status,code",
+    [
+        ({"code": "PB1P.x.y", "lines": [{"item_id": 1, "qty": 1}]}, 422, "invalid"),
+        ({"code": "12345678", "lines": [{"item_id": 1, "qty": 1}]}, 422, "invalid"),
+        ({"code": "x", "lines": []}, 400, None),
+        ({"code": "x", "lines": [{"item_id": 1, "qty": 0}]}, 400, None),
+        ({"lines": [{"item_id": 1, "qty": 1}]}, 400, None),
+    ],
+)
 def test_bad_requests_change_nothing(api, body, status, code):
     s = api
     response = s.clerk_client.post(f"/api/v1/stations/{s.station.id}/redemptions", json=body)
@@ -84,8 +87,9 @@ def test_refusals_carry_stable_codes(api, make_item):
     ]
     for lines, status, err in cases:
         code = new_code(s)
-        response = s.clerk_client.post(f"/api/v1/stations/{s.station.id}/redemptions",
-                                       json={"code": code["payload"], "lines": lines})
+        response = s.clerk_client.post(
+            f"/api/v1/stations/{s.station.id}/redemptions", json={"code": code["payload"], "lines": lines}
+        )
         assert response.status_code == status and response.get_json()["error"]["code"] == err, response.get_json()
         assert response.get_json()["error"]["message"]
     assert available(s.resident) == 500
@@ -93,11 +97,15 @@ def test_refusals_carry_stable_codes(api, make_item):
 
 def test_english_message_when_asked(api):
     s = api
-    response = s.clerk_client.post(f"/api/v1/stations/{s.station.id}/redemptions?lang=en",
-                                   json={"code": "PB1P.x.y", "lines": [{"item_id": s.rice.id, "qty": 1}]})
+    response = s.clerk_client.post(
+        f"/api/v1/stations/{s.station.id}/redemptions?lang=en",
+        json={"code": "PB1P.x.y", "lines": [{"item_id": s.rice.id, "qty": 1}]},
+    )
     assert "not valid" in response.get_json()["error"]["message"]
-    response = s.clerk_client.post(f"/api/v1/stations/{s.station.id}/redemptions",
-                                   json={"code": "PB1P.x.y", "lines": [{"item_id": s.rice.id, "qty": 1}]})
+    response = s.clerk_client.post(
+        f"/api/v1/stations/{s.station.id}/redemptions",
+        json={"code": "PB1P.x.y", "lines": [{"item_id": s.rice.id, "qty": 1}]},
+    )
     assert "无效" in response.get_json()["error"]["message"]
 
 
@@ -107,7 +115,11 @@ def test_scope_is_404(api, app, login, make_station, make_user):
     stranger = login(make_user("clerk", station=other), app.test_client())
     code = new_code(s)
     for method, url, body in [
-        ("post", f"/api/v1/stations/{s.station.id}/redemptions", {"code": code["payload"], "lines": [{"item_id": s.rice.id, "qty": 1}]}),
+        (
+            "post",
+            f"/api/v1/stations/{s.station.id}/redemptions",
+            {"code": code["payload"], "lines": [{"item_id": s.rice.id, "qty": 1}]},
+        ),
         ("post", f"/api/v1/stations/{s.station.id}/code-checks", {"code": code["payload"]}),
         ("get", f"/api/v1/stations/{s.station.id}/reports/daily", None),
         ("get", f"/api/v1/items/{s.rice.id}/stock-movements", None),
@@ -115,22 +127,29 @@ def test_scope_is_404(api, app, login, make_station, make_user):
     ]:
         response = getattr(stranger, method)(url, json=body)
         assert response.status_code == 404, (url, response.get_json())
-    assert s.resident_client.post(f"/api/v1/items/{s.rice.id}/stock-movements",
-                                  json={"delta": 5, "reason": "intake"}).status_code == 404
+    assert (
+        s.resident_client.post(
+            f"/api/v1/items/{s.rice.id}/stock-movements", json={"delta": 5, "reason": "intake"}
+        ).status_code
+        == 404
+    )
     assert db.session.scalar(sa.select(Item.stock).where(Item.id == s.rice.id)) == 10
 
 
 def test_items_stock_and_report(api):
     s = api
-    created = s.clerk_client.post(f"/api/v1/stations/{s.station.id}/items",
-                                  json={"name": "洗衣液", "points": 60, "kind": "goods"})
+    created = s.clerk_client.post(
+        f"/api/v1/stations/{s.station.id}/items", json={"name": "洗衣液", "points": 60, "kind": "goods"}
+    )
     assert created.status_code == 201
     item_id = created.get_json()["id"]
-    moved = s.clerk_client.post(f"/api/v1/items/{item_id}/stock-movements",
-                                json={"delta": 12, "reason": "donation", "note": "爱心捐赠入库"})
+    moved = s.clerk_client.post(
+        f"/api/v1/items/{item_id}/stock-movements", json={"delta": 12, "reason": "donation", "note": "爱心捐赠入库"}
+    )
     assert moved.status_code == 201 and moved.get_json()["delta"] == 12
-    bad = s.clerk_client.post(f"/api/v1/items/{item_id}/stock-movements", json={"delta": -20, "reason": "adjustment",
-                                                                              "note": "盘点"})
+    bad = s.clerk_client.post(
+        f"/api/v1/items/{item_id}/stock-movements", json={"delta": -20, "reason": "adjustment", "note": "盘点"}
+    )
     assert bad.status_code == 422 and bad.get_json()["error"]["code"] == "out_of_stock"
     items = s.resident_client.get(f"/api/v1/stations/{s.station.id}/items").get_json()
     assert items["total"] == 4 and [i["id"] for i in items["items"]] == sorted(i["id"] for i in items["items"])
@@ -138,18 +157,26 @@ def test_items_stock_and_report(api):
     assert movements["total"] == 1
     report = s.clerk_client.get(f"/api/v1/stations/{s.station.id}/reports/daily").get_json()
     assert report["stock_consistent"] is True
-    assert sum(m.delta for m in db.session.scalars(sa.select(StockMovement).where(StockMovement.item_id == item_id))) == 12
+    assert (
+        sum(m.delta for m in db.session.scalars(sa.select(StockMovement).where(StockMovement.item_id == item_id))) == 12
+    )
 
 
 def test_reservation_and_pickup_api(api):
     s = api
-    response = s.resident_client.post(f"/api/v1/stations/{s.station.id}/reservations",
-                                      json={"lines": [{"item_id": s.oil.id, "qty": 1}]}, headers={"Idempotency-Key": "r1"})
+    response = s.resident_client.post(
+        f"/api/v1/stations/{s.station.id}/reservations",
+        json={"lines": [{"item_id": s.oil.id, "qty": 1}]},
+        headers={"Idempotency-Key": "r1"},
+    )
     assert response.status_code == 201, response.get_json()
     res = response.get_json()
     assert res["payload"].startswith("PB1K.") and res["status"] == "pending"
-    again = s.resident_client.post(f"/api/v1/stations/{s.station.id}/reservations",
-                                   json={"lines": [{"item_id": s.oil.id, "qty": 1}]}, headers={"Idempotency-Key": "r1"})
+    again = s.resident_client.post(
+        f"/api/v1/stations/{s.station.id}/reservations",
+        json={"lines": [{"item_id": s.oil.id, "qty": 1}]},
+        headers={"Idempotency-Key": "r1"},
+    )
     assert again.get_json()["id"] == res["id"]
     assert available(s.resident) == 350
     picked = s.clerk_client.post(f"/api/v1/stations/{s.station.id}/pickups", json={"code": res["digits"]})
@@ -165,23 +192,36 @@ def test_card_pin_api(api):
     card = s.resident_client.put("/api/v1/resident-card", json={"pin": "2580"}).get_json()
     no_pin = s.clerk_client.post(f"/api/v1/stations/{s.station.id}/code-checks", json={"code": card["payload"]})
     assert no_pin.status_code == 422 and no_pin.get_json()["error"]["code"] == "pin_required"
-    wrong = s.clerk_client.post(f"/api/v1/stations/{s.station.id}/code-checks", json={"code": card["payload"], "pin": "9999"})
+    wrong = s.clerk_client.post(
+        f"/api/v1/stations/{s.station.id}/code-checks", json={"code": card["payload"], "pin": "9999"}
+    )
     assert wrong.status_code == 422 and wrong.get_json()["error"]["code"] == "wrong_pin"
     assert wrong.get_json()["error"]["details"]["tries_left"] == 4  # asking without a PIN did not count
-    right = s.clerk_client.post(f"/api/v1/stations/{s.station.id}/code-checks", json={"code": card["payload"], "pin": "2580"})
+    right = s.clerk_client.post(
+        f"/api/v1/stations/{s.station.id}/code-checks", json={"code": card["payload"], "pin": "2580"}
+    )
     assert right.status_code == 200 and right.get_json()["available"] == 500
-    r = s.clerk_client.post(f"/api/v1/stations/{s.station.id}/redemptions",
-                            json={"code": right.get_json()["code"], "lines": [{"item_id": s.haircut.id, "qty": 1}]})
+    r = s.clerk_client.post(
+        f"/api/v1/stations/{s.station.id}/redemptions",
+        json={"code": right.get_json()["code"], "lines": [{"item_id": s.haircut.id, "qty": 1}]},
+    )
     assert r.status_code == 201
 
 
 def test_openapi_documents_station_endpoints(app):
     doc = app.test_client().get("/api/v1/openapi.json").get_json()
     paths = doc["paths"]
-    for path in ("/api/v1/stations", "/api/v1/stations/{station_id}/items", "/api/v1/items/{item_id}/stock-movements",
-                 "/api/v1/pay-codes", "/api/v1/stations/{station_id}/redemptions", "/api/v1/redemptions/{redemption_id}/undo",
-                 "/api/v1/stations/{station_id}/reservations", "/api/v1/stations/{station_id}/pickups",
-                 "/api/v1/stations/{station_id}/reports/daily"):
+    for path in (
+        "/api/v1/stations",
+        "/api/v1/stations/{station_id}/items",
+        "/api/v1/items/{item_id}/stock-movements",
+        "/api/v1/pay-codes",
+        "/api/v1/stations/{station_id}/redemptions",
+        "/api/v1/redemptions/{redemption_id}/undo",
+        "/api/v1/stations/{station_id}/reservations",
+        "/api/v1/stations/{station_id}/pickups",
+        "/api/v1/stations/{station_id}/reports/daily",
+    ):
         assert path in paths, path
     params = paths["/api/v1/stations/{station_id}/redemptions"]["post"]["parameters"]
     assert any(p.get("name") == "Idempotency-Key" for p in params)

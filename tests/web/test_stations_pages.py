@@ -24,7 +24,9 @@ def available(user) -> int:
 
 
 def hidden(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}"[^>]*value="([^"]*)"', html) or re.search(rf'value="([^"]*)"[^>]*name="{name}"', html)
+    match = re.search(rf'name="{name}"[^>]*value="([^"]*)"', html) or re.search(
+        rf'value="([^"]*)"[^>]*name="{name}"', html
+    )
     assert match, f"no hidden field {name}"
     return match.group(1)
 
@@ -52,7 +54,7 @@ def test_scan_confirm_receipt_and_undo(app, counter, login):
     page = s.client.get(f"/stations/{s.station.id}/scan")
     assert page.status_code == 200 and b"data-qr-scanner" in page.data and b"vendor/jsQR.js" in page.data
     html = s.client.post(f"/stations/{s.station.id}/scan", data={"code": code.digits}).get_data(as_text=True)
-    assert "王*英" in html and 'data-available>500<' in html
+    assert "王*英" in html and "data-available>500<" in html
     token, payload = hidden(html, "token"), hidden(html, "code")
     form = {"code": payload, "token": token, f"qty_{s.rice.id}": "1", f"qty_{s.oil.id}": "0"}
     response = s.client.post(f"/stations/{s.station.id}/redeem", data=form)
@@ -78,8 +80,11 @@ def test_scan_confirm_receipt_and_undo(app, counter, login):
 def test_refused_code_says_why_and_changes_nothing(app, counter, login):
     s = counter
     login(s.clerk, s.client)
-    response = s.client.post(f"/stations/{s.station.id}/scan", data={"code": "PB1P.fake.sig"},
-                             headers={"Referer": f"http://localhost/stations/{s.station.id}/scan"})
+    response = s.client.post(
+        f"/stations/{s.station.id}/scan",
+        data={"code": "PB1P.fake.sig"},
+        headers={"Referer": f"http://localhost/stations/{s.station.id}/scan"},
+    )
     assert response.status_code == 302
     page = s.client.get(response.headers["Location"]).get_data(as_text=True)
     assert "flash-error" in page
@@ -111,8 +116,9 @@ def test_catalogue_reserve_pickup_and_cancel(app, counter, login):
     login(s.resident, s.client)
     html = s.client.get(f"/stations/{s.station.id}/catalogue").get_data(as_text=True)
     assert "大米 5kg" in html and "理发服务" in html
-    response = s.client.post(f"/stations/{s.station.id}/reserve",
-                             data={"code": "-", "token": hidden(html, "token"), f"qty_{s.oil.id}": "1"})
+    response = s.client.post(
+        f"/stations/{s.station.id}/reserve", data={"code": "-", "token": hidden(html, "token"), f"qty_{s.oil.id}": "1"}
+    )
     assert response.status_code == 302
     res = db.session.scalars(sa.select(Reservation)).one()
     page = s.client.get(response.headers["Location"]).get_data(as_text=True)
@@ -126,8 +132,9 @@ def test_catalogue_reserve_pickup_and_cancel(app, counter, login):
     assert db.session.get(Reservation, res.id).status == "picked_up"
     # a second reservation, cancelled by the resident
     html = s.client.get(f"/stations/{s.station.id}/catalogue").get_data(as_text=True)
-    response = s.client.post(f"/stations/{s.station.id}/reserve",
-                             data={"code": "-", "token": hidden(html, "token"), f"qty_{s.rice.id}": "1"})
+    response = s.client.post(
+        f"/stations/{s.station.id}/reserve", data={"code": "-", "token": hidden(html, "token"), f"qty_{s.rice.id}": "1"}
+    )
     res2 = db.session.scalars(sa.select(Reservation).order_by(Reservation.id.desc())).first()
     assert available(s.resident) == 150
     s.client.post(f"/stations/reservations/{res2.id}/cancel")
@@ -161,8 +168,10 @@ def test_proxy_registration_and_code(app, counter, login, make_user):
     coordinator = make_user("coordinator", community=s.community)
     daughter = make_user("resident", community=s.community, name="王小红")
     login(coordinator, s.client)
-    response = s.client.post("/stations/proxies", data={"resident_phone": s.resident.phone,
-                                                        "proxy_phone": daughter.phone, "relation": "女儿"})
+    response = s.client.post(
+        "/stations/proxies",
+        data={"resident_phone": s.resident.phone, "proxy_phone": daughter.phone, "relation": "女儿"},
+    )
     assert response.status_code == 302
     assert db.session.scalars(sa.select(Proxy)).one().relation == "女儿"
     login(daughter, s.client)
@@ -175,9 +184,16 @@ def test_proxy_registration_and_code(app, counter, login, make_user):
 def test_manage_stock_and_low_stock_badge(app, counter, login):
     s = counter
     login(s.clerk, s.client)
-    response = s.client.post(f"/stations/{s.station.id}", data={
-        "stock-item_id": s.rice.id, "stock-reason": "adjustment", "stock-quantity": "-8", "stock-note": "盘点短缺",
-        "stock-submit": "1"})
+    response = s.client.post(
+        f"/stations/{s.station.id}",
+        data={
+            "stock-item_id": s.rice.id,
+            "stock-reason": "adjustment",
+            "stock-quantity": "-8",
+            "stock-note": "盘点短缺",
+            "stock-submit": "1",
+        },
+    )
     assert response.status_code == 302
     html = s.client.get(f"/stations/{s.station.id}").get_data(as_text=True)
     assert "low-stock" in html
@@ -200,8 +216,15 @@ def test_coordinator_opens_station_and_adds_clerk(app, counter, login, make_user
     coordinator = make_user("coordinator", community=s.community)
     newcomer = make_user("resident", community=s.community, name="邓志刚")
     login(coordinator, s.client)
-    response = s.client.post("/stations/", data={"community_id": s.community.id, "name": "康居苑驿站",
-                                                 "address": "康居苑2栋", "opening_hours": "每天 9:00-17:00"})
+    response = s.client.post(
+        "/stations/",
+        data={
+            "community_id": s.community.id,
+            "name": "康居苑驿站",
+            "address": "康居苑2栋",
+            "opening_hours": "每天 9:00-17:00",
+        },
+    )
     assert response.status_code == 302
     from pointsbank.stations.models import Station
 
@@ -223,14 +246,18 @@ def test_item_edit_and_bad_input_changes_nothing(app, counter, login):
     assert s.client.get(f"/stations/items/{s.rice.id}/edit").status_code == 200
     bad = s.client.post(f"/stations/items/{s.rice.id}/edit", data={"name": "大米 5kg", "kind": "goods", "points": "0"})
     assert bad.status_code == 200 and "has-error" in bad.get_data(as_text=True)
-    half = s.client.post(f"/stations/items/{s.rice.id}/edit", data={"name": "大米 5kg", "kind": "goods", "points": "180",
-                                                                   "limit_qty": "1", "limit_period": ""})
+    half = s.client.post(
+        f"/stations/items/{s.rice.id}/edit",
+        data={"name": "大米 5kg", "kind": "goods", "points": "180", "limit_qty": "1", "limit_period": ""},
+    )
     assert half.status_code == 302  # refused: a limit needs a period (flash), nothing saved
     item = db.session.get(Item, s.rice.id)
     db.session.refresh(item)
     assert item.points == 200 and item.limit_qty is None
-    ok = s.client.post(f"/stations/items/{s.rice.id}/edit", data={"name": "大米 5kg", "kind": "goods", "points": "180",
-                                                                 "limit_qty": "1", "limit_period": "month"})
+    ok = s.client.post(
+        f"/stations/items/{s.rice.id}/edit",
+        data={"name": "大米 5kg", "kind": "goods", "points": "180", "limit_qty": "1", "limit_period": "month"},
+    )
     assert ok.status_code == 302
     db.session.refresh(item)
     assert item.points == 180 and item.limit_period == "month" and item.active is False  # unchecked box

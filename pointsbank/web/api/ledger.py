@@ -18,15 +18,19 @@ from pointsbank.ledger.models import Account
 from pointsbank.web.api.base import IDEMPOTENCY_HEADER, SECURITY, ApiBlueprint, api_auth, errors, idempotency_key
 from pointsbank.web.api.pagination import PageArgsSchema, page_of
 
-blp = ApiBlueprint("api_ledger", __name__, url_prefix="/api/v1",
-                   description="Ledger: accounts, statements, donations, fund awards, adjustments")
+blp = ApiBlueprint(
+    "api_ledger",
+    __name__,
+    url_prefix="/api/v1",
+    description="Ledger: accounts, statements, donations, fund awards, adjustments",
+)
 
 
 def account_summary(account: Account | None) -> dict[str, Any]:
     """Balance, points on hold and points expiring soon for one account."""
     from pointsbank.people.models import User
 
-    bal = ledger.balance(account)
+    bal = ledger.balance_of(account)
     soon = expiry.expiring_soon(account)
     owner = db.session.get(User, account.owner_user_id) if account is not None and account.owner_user_id else None
     return {
@@ -36,8 +40,11 @@ def account_summary(account: Account | None) -> dict[str, Any]:
         "owner_name": owner.name if owner else None,
         "community_id": account.community_id if account else current_user.community_id,
         "station_id": account.station_id if account else None,
-        "balance": bal.balance, "on_hold": bal.on_hold, "available": bal.available,
-        "expiring_points": soon.points, "expiring_on": soon.date,
+        "balance": bal.balance,
+        "on_hold": bal.on_hold,
+        "available": bal.available,
+        "expiring_points": soon.points,
+        "expiring_on": soon.date,
     }
 
 
@@ -107,8 +114,7 @@ def fund_award(args):
     account = ledger.account_in_scope(current_user, args["account_id"])
     if account.kind != "resident":
         raise NotFound()
-    return ledger.fund_award(account, args["points"], key=_key("fund-award"), actor=current_user,
-                             memo=args["memo"])
+    return ledger.fund_award(account, args["points"], key=_key("fund-award"), actor=current_user, memo=args["memo"])
 
 
 @blp.get("/adjustments")
@@ -118,8 +124,9 @@ def fund_award(args):
 @api_auth
 def list_adjustments(args):
     """Coordinators: manual adjustments in your communities, newest first (filter by status)."""
-    items, total = ledger.adjustments_for(current_user, status=args["status"], page=args["page"],
-                                          per_page=args["per_page"])
+    items, total = ledger.adjustments_for(
+        current_user, status=args["status"], page=args["page"], per_page=args["per_page"]
+    )
     return page_of(items, args, total)
 
 
@@ -131,10 +138,11 @@ def list_adjustments(args):
 @api_auth
 @unit_of_work
 def create_adjustment(args):
-    """Coordinators: correct a resident's points with a reason; above the threshold it waits for a second coordinator."""
+    """Coordinators correct a resident's points with a reason; above the threshold a second coordinator approves."""
     account = ledger.account_in_scope(current_user, args["account_id"])
-    return ledger.request_adjustment(account, args["amount"], reason=args["reason"], requested_by=current_user,
-                                     key=_key("adjustment"))
+    return ledger.request_adjustment(
+        account, args["amount"], reason=args["reason"], requested_by=current_user, key=_key("adjustment")
+    )
 
 
 @blp.post("/adjustments/<int:adjustment_id>/approve")
@@ -171,5 +179,4 @@ def reverse_transfer(args, transfer_id: int):
     reason = args["reason"].strip()
     if not reason:
         raise Invalid("reason_required", _l("A reason is required."))
-    return ledger.coordinator_reverse(current_user, transfer_id, key=_key(f"reversal:{transfer_id}"),
-                                      reason=reason)
+    return ledger.coordinator_reverse(current_user, transfer_id, key=_key(f"reversal:{transfer_id}"), reason=reason)

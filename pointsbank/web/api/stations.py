@@ -22,7 +22,9 @@ from pointsbank.stations.models import (
 )
 from pointsbank.web.api.base import SECURITY, ApiBlueprint, ErrorSchema, api_auth
 
-blp = ApiBlueprint("api_stations", __name__, url_prefix="/api/v1", description="Stations, items, stock, codes, redemptions")
+blp = ApiBlueprint(
+    "api_stations", __name__, url_prefix="/api/v1", description="Stations, items, stock, codes, redemptions"
+)
 
 IDEMPOTENCY = {"in": "header", "name": "Idempotency-Key", "schema": {"type": "string", "maxLength": 100}}
 
@@ -73,8 +75,9 @@ def create_station(data):
     community = db.session.get(Community, data["community_id"])
     if community is None:
         raise NotFound("community_not_found")
-    return svc.create_station(current_user, community, data["name"], address=data["address"],
-                              opening_hours=data["opening_hours"])
+    return svc.create_station(
+        current_user, community, data["name"], address=data["address"], opening_hours=data["opening_hours"]
+    )
 
 
 @blp.get("/stations/<int(max=2147483647):station_id>")
@@ -131,8 +134,16 @@ def list_items(args, station_id: int):
 def create_item(data, station_id: int):
     """Add goods or a service (stock starts at 0; record an intake)."""
     station = svc.station_for_staff(current_user, station_id)
-    item = svc.create_item(current_user, station, data["name"], data["points"], kind=data["kind"],
-                           limit_qty=data["limit_qty"], limit_period=data["limit_period"], active=data["active"])
+    item = svc.create_item(
+        current_user,
+        station,
+        data["name"],
+        data["points"],
+        kind=data["kind"],
+        limit_qty=data["limit_qty"],
+        limit_period=data["limit_period"],
+        active=data["active"],
+    )
     return _item_out(item, station)
 
 
@@ -198,17 +209,28 @@ def new_pay_code(data):
 def pay_code_out(code) -> dict:
     """What the phone shows for a pay code."""
     payload = svc.pay_payload(code)
-    return {"payload": payload, "digits": code.digits, "expires_at": code.expires_at,
-            "refresh_in": svc.PAY_CODE_SECONDS - 10, "qr": codes.qr_data_uri(payload),
-            "resident_name": code.resident.name}
+    return {
+        "payload": payload,
+        "digits": code.digits,
+        "expires_at": code.expires_at,
+        "refresh_in": svc.PAY_CODE_SECONDS - 10,
+        "qr": codes.qr_data_uri(payload),
+        "resident_name": code.resident.name,
+    }
 
 
 def code_info_out(info: svc.CodeInfo) -> dict:
     """What the clerk sees after a scan."""
     reservation = _reservation_out(info.reservation) if info.reservation else None
-    return {"kind": info.kind, "resident_name": info.resident.masked_name, "available": info.available,
-            "code": info.code, "proxy_name": info.proxy.name if info.proxy else None,
-            "expires_at": info.expires_at, "reservation": reservation}
+    return {
+        "kind": info.kind,
+        "resident_name": info.resident.masked_name,
+        "available": info.available,
+        "code": info.code,
+        "proxy_name": info.proxy.name if info.proxy else None,
+        "expires_at": info.expires_at,
+        "reservation": reservation,
+    }
 
 
 @blp.post("/stations/<int(max=2147483647):station_id>/code-checks")
@@ -288,9 +310,11 @@ def list_station_redemptions(args, station_id: int):
 @api_auth
 def my_redemptions(args):
     """My redemptions (and those I made as proxy), newest first."""
-    query = sa.select(Redemption).where(
-        sa.or_(Redemption.resident_id == current_user.id, Redemption.proxy_id == current_user.id)
-    ).order_by(Redemption.id.desc())
+    query = (
+        sa.select(Redemption)
+        .where(sa.or_(Redemption.resident_id == current_user.id, Redemption.proxy_id == current_user.id))
+        .order_by(Redemption.id.desc())
+    )
     return _page(query, args)
 
 
@@ -339,10 +363,17 @@ def refund_redemption(data, redemption_id: int):
 
 def _reservation_out(reservation: Reservation) -> dict:
     return {
-        "id": reservation.id, "station_id": reservation.station_id, "resident_id": reservation.resident_id,
-        "proxy_id": reservation.proxy_id, "status": reservation.status, "total": reservation.total,
-        "lines": reservation.lines, "digits": reservation.digits, "payload": svc.pickup_payload(reservation),
-        "expires_at": reservation.expires_at, "created_at": reservation.created_at,
+        "id": reservation.id,
+        "station_id": reservation.station_id,
+        "resident_id": reservation.resident_id,
+        "proxy_id": reservation.proxy_id,
+        "status": reservation.status,
+        "total": reservation.total,
+        "lines": reservation.lines,
+        "digits": reservation.digits,
+        "payload": svc.pickup_payload(reservation),
+        "expires_at": reservation.expires_at,
+        "created_at": reservation.created_at,
     }
 
 
@@ -360,8 +391,9 @@ def reserve(data, station_id: int):
     """Reserve items for pickup: points on hold, stock reserved, a pickup code."""
     station = svc.station_for_resident(current_user, station_id)
     lines = [(line["item_id"], line["qty"]) for line in data["lines"]]
-    reservation = svc.reserve(current_user, station, lines, key=_key(f"reserve:{station.id}"),
-                              for_resident_id=data["for_resident_id"])
+    reservation = svc.reserve(
+        current_user, station, lines, key=_key(f"reserve:{station.id}"), for_resident_id=data["for_resident_id"]
+    )
     return _reservation_out(reservation)
 
 
@@ -372,9 +404,11 @@ def reserve(data, station_id: int):
 @api_auth
 def my_reservations(args):
     """My reservations (and those I made as proxy), newest first."""
-    query = sa.select(Reservation).where(
-        sa.or_(Reservation.resident_id == current_user.id, Reservation.proxy_id == current_user.id)
-    ).order_by(Reservation.id.desc())
+    query = (
+        sa.select(Reservation)
+        .where(sa.or_(Reservation.resident_id == current_user.id, Reservation.proxy_id == current_user.id))
+        .order_by(Reservation.id.desc())
+    )
     page = _page(query, args)
     page["items"] = [_reservation_out(r) for r in page["items"]]
     return page

@@ -72,8 +72,13 @@ def index():
     page = _page()
     lines, total = ledger.statement(account, page=page, per_page=PER_PAGE)
     return render_template(
-        "ledger/index.html", balance=ledger.balance_of(account), soon=expiry.expiring_soon(account),
-        lines=lines, total=total, page=page, per_page=PER_PAGE,
+        "ledger/index.html",
+        balance=ledger.balance_of(account),
+        soon=expiry.expiring_soon(account),
+        lines=lines,
+        total=total,
+        page=page,
+        per_page=PER_PAGE,
     )
 
 
@@ -130,11 +135,21 @@ def account(account_id: int):
     manages = current_user.is_admin or acc.community_id in current_user.coordinated_community_ids()
     forms = {}
     if manages and acc.kind == "resident":
-        forms = {"adjust": AdjustmentForm(request_key=uuid.uuid4().hex),
-                 "award": FundAwardForm(request_key=uuid.uuid4().hex)}
+        forms = {
+            "adjust": AdjustmentForm(request_key=uuid.uuid4().hex),
+            "award": FundAwardForm(request_key=uuid.uuid4().hex),
+        }
     return render_template(
-        "ledger/account.html", account=acc, owner=owner, balance=ledger.balance_of(acc),
-        soon=expiry.expiring_soon(acc), lines=lines, total=total, page=page, per_page=PER_PAGE, forms=forms,
+        "ledger/account.html",
+        account=acc,
+        owner=owner,
+        balance=ledger.balance_of(acc),
+        soon=expiry.expiring_soon(acc),
+        lines=lines,
+        total=total,
+        page=page,
+        per_page=PER_PAGE,
+        forms=forms,
     )
 
 
@@ -157,8 +172,9 @@ def adjust(account_id: int):
 @unit_of_work
 def _adjust(account_id: int, amount: int, reason: str, request_key: str):
     acc = ledger.account_in_scope(current_user, account_id)
-    return ledger.request_adjustment(acc, amount, reason=reason, requested_by=current_user,
-                                     key=f"page:adjustment:{current_user.id}:{request_key}")
+    return ledger.request_adjustment(
+        acc, amount, reason=reason, requested_by=current_user, key=f"page:adjustment:{current_user.id}:{request_key}"
+    )
 
 
 @bp.post("/accounts/<int:account_id>/fund-award")
@@ -179,8 +195,13 @@ def _fund_award(account_id: int, points: int, memo: str, request_key: str) -> No
     acc = ledger.account_in_scope(current_user, account_id)
     if acc.kind != "resident":
         raise NotFound()
-    ledger.fund_award(acc, points, key=f"page:fund-award:{current_user.id}:{request_key}", actor=current_user,
-                      memo=f"爱心基金：{memo}")
+    ledger.fund_award(
+        acc,
+        points,
+        key=f"page:fund-award:{current_user.id}:{request_key}",
+        actor=current_user,
+        memo=f"爱心基金：{memo}",
+    )
 
 
 @bp.get("/adjustments")
@@ -191,8 +212,16 @@ def adjustments():
     pending, pending_total = ledger.adjustments_for(current_user, status="pending", page=1, per_page=100)
     page = _page()
     recent, total = ledger.adjustments_for(current_user, page=page, per_page=PER_PAGE)
-    return render_template("ledger/adjustments.html", pending=pending, pending_total=pending_total, recent=recent,
-                           total=total, page=page, per_page=PER_PAGE, form=DecisionForm())
+    return render_template(
+        "ledger/adjustments.html",
+        pending=pending,
+        pending_total=pending_total,
+        recent=recent,
+        total=total,
+        page=page,
+        per_page=PER_PAGE,
+        form=DecisionForm(),
+    )
 
 
 @bp.post("/adjustments/<int:adjustment_id>/<decision>")
@@ -228,5 +257,13 @@ def fund():
     page = _page()
     lines, total = ledger.statement(acc, page=page, per_page=PER_PAGE)
     communities = db.session.scalars(sa.select(Community).where(Community.id.in_(community_ids))).all()
-    return render_template("ledger/fund.html", community=community, communities=communities,
-                           balance=ledger.balance(acc), lines=lines, total=total, page=page, per_page=PER_PAGE)
+    return render_template(
+        "ledger/fund.html",
+        community=community,
+        communities=communities,
+        balance=ledger.balance(acc),
+        lines=lines,
+        total=total,
+        page=page,
+        per_page=PER_PAGE,
+    )

@@ -54,7 +54,7 @@ def _lines_from_form(prefix: str = "qty_") -> list[tuple[int, int]]:
     for name, value in request.form.items():
         if name.startswith(prefix) and value.strip():
             try:
-                item_id, qty = int(name[len(prefix):]), int(value)
+                item_id, qty = int(name[len(prefix) :]), int(value)
             except ValueError:
                 continue
             if qty:
@@ -81,9 +81,13 @@ def index():
         form = f.NewStationForm()
         form.community_id.choices = [(c.id, c.name) for c in db.session.scalars(query)]
         if form.validate_on_submit():
-            station = svc.create_station(current_user, db.session.get(Community, form.community_id.data),
-                                         form.name.data, address=form.address.data or "",
-                                         opening_hours=form.opening_hours.data or "")
+            station = svc.create_station(
+                current_user,
+                db.session.get(Community, form.community_id.data),
+                form.name.data,
+                address=form.address.data or "",
+                opening_hours=form.opening_hours.data or "",
+            )
             flash(_("Station opened. Add items and clerks."), "success")
             return redirect(url_for("stations.edit", station_id=station.id))
     stations = db.session.scalars(svc.visible_stations(current_user)).all()
@@ -104,27 +108,45 @@ def manage(station_id: int):
     stock_form.reason.choices = STOCK_REASONS
     if request.method == "POST":
         if "item-submit" in request.form and item_form.validate_on_submit():
-            svc.create_item(current_user, station, item_form.name.data, item_form.points.data,
-                            kind=item_form.kind.data, limit_qty=item_form.limit_qty.data,
-                            limit_period=item_form.limit_period.data or None, active=item_form.active.data)
+            svc.create_item(
+                current_user,
+                station,
+                item_form.name.data,
+                item_form.points.data,
+                kind=item_form.kind.data,
+                limit_qty=item_form.limit_qty.data,
+                limit_period=item_form.limit_period.data or None,
+                active=item_form.active.data,
+            )
             flash(_("Item added."), "success")
             return redirect(url_for("stations.manage", station_id=station.id))
         if "stock-submit" in request.form and stock_form.validate_on_submit():
             item = svc.item_for_staff(current_user, stock_form.item_id.data)
             if item.station_id != station.id:
                 raise NotFound("item_not_found")
-            svc.record_stock(current_user, item, stock_form.quantity.data, stock_form.reason.data,
-                             stock_form.note.data or "")
+            svc.record_stock(
+                current_user, item, stock_form.quantity.data, stock_form.reason.data, stock_form.note.data or ""
+            )
             flash(_("Stock recorded: %(name)s now %(stock)s.", name=item.name, stock=item.stock), "success")
             return redirect(url_for("stations.manage", station_id=station.id))
         flash(_("Please correct the marked fields."), "error")
     movements = db.session.execute(
-        sa.select(StockMovement, Item.name).join(Item, Item.id == StockMovement.item_id)
-        .where(Item.station_id == station.id).order_by(StockMovement.id.desc()).limit(20)
+        sa.select(StockMovement, Item.name)
+        .join(Item, Item.id == StockMovement.item_id)
+        .where(Item.station_id == station.id)
+        .order_by(StockMovement.id.desc())
+        .limit(20)
     ).all()
-    return render_template("stations/manage.html", station=station, items=items, item_form=item_form,
-                           stock_form=stock_form, movements=movements, svc=svc,
-                           can_manage=svc.can_manage(current_user, station))
+    return render_template(
+        "stations/manage.html",
+        station=station,
+        items=items,
+        item_form=item_form,
+        stock_form=stock_form,
+        movements=movements,
+        svc=svc,
+        can_manage=svc.can_manage(current_user, station),
+    )
 
 
 @bp.route("/<int(max=2147483647):station_id>/edit", methods=["GET", "POST"])
@@ -144,14 +166,22 @@ def edit(station_id: int):
         flash(_("Clerk added."), "success")
         return redirect(url_for("stations.edit", station_id=station.id))
     if "clerk-phone" not in request.form and form.validate_on_submit():
-        svc.update_station(current_user, station, name=form.name.data, address=form.address.data or "",
-                           opening_hours=form.opening_hours.data or "", active=form.active.data,
-                           low_stock_threshold=form.low_stock_threshold.data)
+        svc.update_station(
+            current_user,
+            station,
+            name=form.name.data,
+            address=form.address.data or "",
+            opening_hours=form.opening_hours.data or "",
+            active=form.active.data,
+            low_stock_threshold=form.low_stock_threshold.data,
+        )
         flash(_("Station saved."), "success")
         return redirect(url_for("stations.manage", station_id=station.id))
     clerks = db.session.scalars(
-        sa.select(User).join(RoleGrant, RoleGrant.user_id == User.id)
-        .where(RoleGrant.role == "clerk", RoleGrant.station_id == station.id).order_by(User.id)
+        sa.select(User)
+        .join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.role == "clerk", RoleGrant.station_id == station.id)
+        .order_by(User.id)
     ).all()
     return render_template("stations/edit.html", station=station, form=form, clerk_form=clerk_form, clerks=clerks)
 
@@ -166,9 +196,16 @@ def edit_item(item_id: int):
     if request.method == "GET":
         form.limit_period.data = item.limit_period or ""
     if form.validate_on_submit():
-        svc.update_item(current_user, item, name=form.name.data, kind=form.kind.data, points=form.points.data,
-                        limit_qty=form.limit_qty.data, limit_period=form.limit_period.data or None,
-                        active=form.active.data)
+        svc.update_item(
+            current_user,
+            item,
+            name=form.name.data,
+            kind=form.kind.data,
+            points=form.points.data,
+            limit_qty=form.limit_qty.data,
+            limit_period=form.limit_period.data or None,
+            active=form.active.data,
+        )
         flash(_("Item saved."), "success")
         return redirect(url_for("stations.manage", station_id=item.station_id))
     return render_template("stations/item_edit.html", item=item, form=form)
@@ -245,8 +282,12 @@ def receipt(redemption_id: int):
     """The receipt, for the clerk and the resident (and the proxy who acted)."""
     redemption = svc.redemption_for(current_user, redemption_id)
     return render_template(
-        "stations/receipt.html", r=redemption, form=f.PostForm(), refund_form=f.RefundForm(),
-        can_undo=svc.can_undo(current_user, redemption), undo_until=svc.undo_deadline(redemption),
+        "stations/receipt.html",
+        r=redemption,
+        form=f.PostForm(),
+        refund_form=f.RefundForm(),
+        can_undo=svc.can_undo(current_user, redemption),
+        undo_until=svc.undo_deadline(redemption),
         can_refund=redemption.status == "done" and svc.can_manage(current_user, redemption.station),
         is_staff=svc.can_operate(current_user, redemption.station),
     )
@@ -326,9 +367,15 @@ def catalogue(station_id: int):
         sa.select(Item).where(Item.station_id == station.id, Item.active.is_(True)).order_by(Item.id)
     ).all()
     available = svc.available_points(current_user) if current_user.community_id else None
-    return render_template("stations/catalogue.html", station=station, items=items, available=available,
-                           form=f.ConfirmForm(code="-", token=secrets.token_urlsafe(16)), svc=svc,
-                           family=svc.residents_i_act_for(current_user))
+    return render_template(
+        "stations/catalogue.html",
+        station=station,
+        items=items,
+        available=available,
+        form=f.ConfirmForm(code="-", token=secrets.token_urlsafe(16)),
+        svc=svc,
+        family=svc.residents_i_act_for(current_user),
+    )
 
 
 @bp.post("/<int(max=2147483647):station_id>/reserve")
@@ -383,9 +430,16 @@ def pay():
         abort(400)
     code = svc.issue_pay_code(current_user, for_resident_id=for_id)
     payload = svc.pay_payload(code)
-    return render_template("stations/pay.html", code=code, payload=payload, qr=codes.qr_data_uri(payload),
-                           family=family, for_id=for_id, form=f.PostForm(),
-                           refresh_in=svc.PAY_CODE_SECONDS - 10)
+    return render_template(
+        "stations/pay.html",
+        code=code,
+        payload=payload,
+        qr=codes.qr_data_uri(payload),
+        family=family,
+        for_id=for_id,
+        form=f.PostForm(),
+        refresh_in=svc.PAY_CODE_SECONDS - 10,
+    )
 
 
 @bp.get("/mine")
@@ -393,14 +447,16 @@ def pay():
 def mine():
     """My redemptions and reservations."""
     redemptions = db.session.scalars(
-        sa.select(Redemption).where(sa.or_(Redemption.resident_id == current_user.id,
-                                           Redemption.proxy_id == current_user.id))
-        .order_by(Redemption.id.desc()).limit(30)
+        sa.select(Redemption)
+        .where(sa.or_(Redemption.resident_id == current_user.id, Redemption.proxy_id == current_user.id))
+        .order_by(Redemption.id.desc())
+        .limit(30)
     ).all()
     reservations = db.session.scalars(
-        sa.select(Reservation).where(sa.or_(Reservation.resident_id == current_user.id,
-                                            Reservation.proxy_id == current_user.id))
-        .order_by(Reservation.id.desc()).limit(30)
+        sa.select(Reservation)
+        .where(sa.or_(Reservation.resident_id == current_user.id, Reservation.proxy_id == current_user.id))
+        .order_by(Reservation.id.desc())
+        .limit(30)
     ).all()
     return render_template("stations/mine.html", redemptions=redemptions, reservations=reservations)
 
@@ -445,8 +501,9 @@ def proxies():
     query = sa.select(Proxy).join(User, User.id == Proxy.resident_id).order_by(Proxy.id.desc()).limit(100)
     if not current_user.is_admin:
         query = query.where(User.community_id.in_(communities))
-    return render_template("stations/proxies.html", form=form, rows=db.session.scalars(query).all(),
-                           end_form=f.PostForm())
+    return render_template(
+        "stations/proxies.html", form=form, rows=db.session.scalars(query).all(), end_form=f.PostForm()
+    )
 
 
 @bp.post("/proxies/<int(max=2147483647):proxy_id>/end")
