@@ -62,3 +62,4 @@ bench: install-dev
 
 lint: install-dev
 	$(BIN)/ruff check pointsbank tests bench
+	$(BIN)/ruff format --check pointsbank tests bench
