@@ -35,7 +35,6 @@ def load(instance_path: str) -> dict:
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
-        "SQLALCHEMY_SESSION_OPTIONS": {"expire_on_commit": False},
         "MAX_CONTENT_LENGTH": int(os.environ.get("PB_MAX_UPLOAD_MB", "12")) * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
