@@ -1,0 +1,126 @@
+"""marshmallow schemas for insights at the API boundary."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from pointsbank.ledger.schemas import UTCDateTime
+from pointsbank.web.api.pagination import PageArgsSchema
+
+WEEK_DOC = {
+    "description": "ISO week of the Asia/Shanghai calendar, e.g. 2026-W47; default this week",
+    "example": "2026-W47",
+}
+
+
+class WeekArgsSchema(ma.Schema):
+    week = ma.fields.String(load_default=None, metadata=WEEK_DOC)
+
+
+class BoardArgsSchema(PageArgsSchema):
+    week = ma.fields.String(load_default=None, metadata=WEEK_DOC)
+
+
+class WeekSchema(ma.Schema):
+    week = ma.fields.String(metadata={"description": "ISO week, e.g. 2026-W47"})
+    starts_on = ma.fields.Date(metadata={"description": "Local Monday"})
+    ends_on = ma.fields.Date(metadata={"description": "Local Sunday"})
+
+
+class ChampionSchema(ma.Schema):
+    rank = ma.fields.Integer()
+    user_id = ma.fields.Integer(allow_none=True, metadata={"description": "Only for coordinators"})
+    name = ma.fields.String(metadata={"description": "Masked (张*丰) unless you coordinate the community"})
+    points = ma.fields.Integer(metadata={"description": "Points earned in the week, reversed awards left out"})
+    awards = ma.fields.Integer()
+
+
+class TeamChampionSchema(ma.Schema):
+    rank = ma.fields.Integer()
+    team_id = ma.fields.Integer()
+    name = ma.fields.String()
+    points = ma.fields.Integer()
+    members = ma.fields.Integer(metadata={"description": "Members who earned points in the week"})
+
+
+class ChampionsSchema(WeekSchema):
+    community_id = ma.fields.Integer()
+    residents = ma.fields.List(ma.fields.Nested(ChampionSchema))
+    teams = ma.fields.List(ma.fields.Nested(TeamChampionSchema))
+
+
+class BoardLineSchema(ma.Schema):
+    transfer_id = ma.fields.Integer()
+    created_at = UTCDateTime()
+    name = ma.fields.String(metadata={"description": "Masked unless you coordinate the community"})
+    memo = ma.fields.String()
+    points = ma.fields.Integer()
+    reversed = ma.fields.Boolean()
+    reversed_at = UTCDateTime(allow_none=True)
+
+
+class BoardTotalsSchema(ma.Schema):
+    awards = ma.fields.Integer()
+    points = ma.fields.Integer()
+    reversed_awards = ma.fields.Integer()
+    reversed_points = ma.fields.Integer()
+    net_points = ma.fields.Integer()
+    residents = ma.fields.Integer()
+
+
+class BoardSchema(WeekSchema):
+    community_id = ma.fields.Integer()
+    totals = ma.fields.Nested(BoardTotalsSchema)
+    items = ma.fields.List(ma.fields.Nested(BoardLineSchema))
+    total = ma.fields.Integer()
+    page = ma.fields.Integer()
+    per_page = ma.fields.Integer()
+
+
+class PointsFlowSchema(ma.Schema):
+    issued = ma.fields.Integer()
+    spent = ma.fields.Integer()
+    donated = ma.fields.Integer()
+    expired = ma.fields.Integer()
+
+
+class ActivityFiguresSchema(ma.Schema):
+    held = ma.fields.Integer()
+    hours = ma.fields.Float()
+
+
+class ReportFiguresSchema(ma.Schema):
+    received = ma.fields.Integer()
+    accepted = ma.fields.Integer()
+    resolved = ma.fields.Integer()
+    avg_handling_hours = ma.fields.Float(allow_none=True)
+
+
+class RedemptionFiguresSchema(ma.Schema):
+    count = ma.fields.Integer()
+    points = ma.fields.Integer()
+
+
+class PeriodSchema(ma.Schema):
+    starts_at = UTCDateTime()
+    ends_at = UTCDateTime()
+    points = ma.fields.Nested(PointsFlowSchema)
+    active_residents = ma.fields.Integer()
+    activities = ma.fields.Nested(ActivityFiguresSchema)
+    reports = ma.fields.Nested(ReportFiguresSchema)
+    redemptions = ma.fields.Nested(RedemptionFiguresSchema)
+
+
+class TopItemSchema(ma.Schema):
+    name = ma.fields.String()
+    qty = ma.fields.Integer()
+    points = ma.fields.Integer()
+
+
+class DashboardSchema(ma.Schema):
+    community_id = ma.fields.Integer()
+    week_label = ma.fields.String()
+    week = ma.fields.Nested(PeriodSchema)
+    month = ma.fields.Nested(PeriodSchema)
+    top_items = ma.fields.List(ma.fields.Nested(TopItemSchema), metadata={"description": "This month"})
+    low_stock_items = ma.fields.Integer()

@@ -1,0 +1,72 @@
+"""Insights on PostgreSQL: the same aggregates (week bounds, reversals, dashboard date arithmetic) hold there."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from pointsbank.db import run_in_unit
+from pointsbank.extensions import db
+from pointsbank.insights import service as insights
+from pointsbank.ledger import service as ledger
+from pointsbank.ledger.models import Transfer
+from pointsbank.reports import service as reports
+from pointsbank.reports.models import Report
+from pointsbank.stations import service as stations
+from tests.factories.ledger import new_key
+
+
+@pytest.fixture(autouse=True)
+def _pg(pg_app):
+    return pg_app
+
+
+def test_champions_weeks_and_board_on_postgres(monkeypatch, make_community, make_user, award_points):
+    community = make_community()
+    a = make_user(community=community, name="张三丰")
+    b = make_user(community=community, name="李四")
+    monkeypatch.setattr("pointsbank.ledger.service.utcnow", lambda: datetime(2026, 11, 22, 15, 59, 59, tzinfo=UTC))
+    award_points(a, 5)
+    award_points(b, 5)
+    wrong = award_points(b, 9)
+    run_in_unit(
+        lambda: ledger.reverse(db.session.get(Transfer, wrong.id), key=new_key("r"), actor_id=None, reason="误发")
+    )
+    monkeypatch.setattr("pointsbank.ledger.service.utcnow", lambda: datetime(2026, 11, 22, 16, 0, tzinfo=UTC))
+    award_points(b, 1)
+    w47 = insights.parse_week("2026-W47")
+    assert [(c.name, c.points) for c in insights.champions(community.id, w47)] == [("张三丰", 5), ("李四", 5)]
+    assert [(c.name, c.points) for c in insights.champions(community.id, w47.next())] == [("李四", 1)]
+    assert [line.reversed for line in insights.board(community.id, w47)] == [False, False, True]
+    assert insights.board_totals(community.id, w47).net_points == 10
+    assert insights.awards_csv(community.id, w47).startswith(b"\xef\xbb\xbf")
+
+
+def test_dashboard_on_postgres(counter_setup, make_user, make_activity, make_report_rule, make_category, make_report):
+    s = counter_setup(points=300, stock=6)
+    coordinator = make_user("coordinator", community=s.community, name="陈渝")
+    run_in_unit(lambda: ledger.donate(s.resident, 20, key=new_key("d")))
+    code = run_in_unit(lambda: stations.issue_pay_code(s.resident))
+    run_in_unit(lambda: stations.redeem(s.clerk, s.station, stations.pay_payload(code), [(s.rice.id, 1)], key="pg1"))
+    make_activity(s.community, coordinator)
+    category = make_category(s.community, "设施损坏", rule=make_report_rule(coordinator, s.community, points=5))
+    report = make_report(s.resident, category)
+
+    def handle():
+        row = db.session.get(Report, report.id)
+        actor = db.session.get(type(coordinator), coordinator.id)
+        reports.accept(row, actor)
+        reports.assign(row, actor, department="物业公司")
+        reports.resolve(row, actor, "已处理")
+
+    run_in_unit(handle)
+    data = insights.dashboard(s.community.id)
+    week = data["week"]
+    assert week["points"] == {"issued": 305, "spent": 200, "donated": 20, "expired": 0}
+    assert week["redemptions"] == {"count": 1, "points": 200}
+    assert week["activities"]["held"] == 1 and week["active_residents"] == 1
+    assert (week["reports"]["received"], week["reports"]["accepted"], week["reports"]["resolved"]) == (1, 1, 1)
+    assert 0 <= week["reports"]["avg_handling_hours"] < 1
+    assert data["top_items"] == [{"name": "大米 5kg", "qty": 1, "points": 200}]
+    assert data["low_stock_items"] == 1  # rice: 5 left, at the threshold
