@@ -586,6 +586,7 @@ def fund_award(resident: Any, points: int, *, key: str, actor: Any, memo: str) -
     _check_points(points)
     account = resident_account(resident)
     _require_coordinator(actor, account.community_id)
+    _not_own(actor, account.owner_user_id)
     fund = community_account(account.community_id, "fund")
     return _post(
         "fund_award",
@@ -602,6 +603,12 @@ def _require_coordinator(user: Any, community_id: int) -> None:
         raise NotFound()
 
 
+def _not_own(actor: Any, owner_user_id: int | None) -> None:
+    """Nobody decides on points for their own account (a coordinator may also be a resident)."""
+    if owner_user_id is not None and owner_user_id == actor.id:
+        raise Refused("own_account", _l("You cannot decide on points for your own account; ask another coordinator."))
+
+
 def request_adjustment(account: Account, amount: int, *, reason: str, requested_by: Any, key: str) -> Adjustment:
     """Ask for a manual adjustment; at or below the community threshold it posts at once."""
     from pointsbank.people.models import Community
@@ -615,6 +622,7 @@ def request_adjustment(account: Account, amount: int, *, reason: str, requested_
     if account.kind != "resident":
         raise Refused("not_a_resident_account", _l("Only resident accounts can be adjusted."))
     _require_coordinator(requested_by, account.community_id)
+    _not_own(requested_by, account.owner_user_id)
     existing = db.session.scalar(sa.select(Adjustment).where(Adjustment.idempotency_key == key))
     if existing is not None:
         if (existing.account_id, existing.amount, existing.reason) != (account.id, amount, reason[:200]):
@@ -643,6 +651,7 @@ def approve_adjustment(adjustment: Adjustment, approver: Any) -> Adjustment:
     _require_coordinator(approver, adjustment.community_id)
     if approver.id == adjustment.requested_by_id:
         raise Forbidden("second_approver_required", _l("A different coordinator must approve this adjustment."))
+    _not_own(approver, db.session.scalar(sa.select(Account.owner_user_id).where(Account.id == adjustment.account_id)))
     _decide(adjustment, "approved", approver)
     _post_adjustment(adjustment, approver)
     return adjustment
@@ -746,15 +755,16 @@ def coordinator_reverse(user: Any, transfer_id: int, *, key: str, reason: str) -
     transfer = db.session.get(Transfer, transfer_id)
     if transfer is None:
         raise NotFound()
-    community_ids = set(
-        db.session.scalars(
-            sa.select(Account.community_id)
-            .join(Entry, Entry.account_id == Account.id)
-            .where(Entry.transfer_id == transfer_id)
-        )
-    )
+    owners = db.session.execute(
+        sa.select(Account.community_id, Account.owner_user_id)
+        .join(Entry, Entry.account_id == Account.id)
+        .where(Entry.transfer_id == transfer_id)
+    ).all()
+    community_ids = {community_id for community_id, _ in owners}
     if not user.is_admin and not community_ids <= user.coordinated_community_ids():
         raise NotFound()
+    for _, owner_user_id in owners:
+        _not_own(user, owner_user_id)
     if transfer.kind not in REVERSIBLE_BY_COORDINATOR:
         raise Refused("not_reversible_here", _l("Only awards and adjustments can be reversed here."))
     return reverse(transfer, key=key, actor_id=user.id, reason=reason)

@@ -58,16 +58,16 @@ def parse_w3c(text: str | None, name: str) -> datetime | None:
         return None
     try:
         value = datetime.fromisoformat(text.strip())
-    except ValueError as exc:
+        return (value if value.tzinfo else value.replace(tzinfo=SHANGHAI)).astimezone(UTC)
+    except (ValueError, OverflowError) as exc:  # OverflowError: the first or last day of the calendar
         raise Invalid("invalid_date", _l("%(name)s must be an ISO 8601 date-time.", name=name)) from exc
-    return (value if value.tzinfo else value.replace(tzinfo=SHANGHAI)).astimezone(UTC)
 
 
 def jurisdiction(value: str | None) -> int | None:
     """The community a jurisdiction_id names, or None for all."""
     if not value:
         return None
-    if not value.isdigit() or db.session.get(_community_model(), int(value)) is None:
+    if not value.isdecimal() or db.session.get(_community_model(), int(value)) is None:
         raise NotFound("jurisdiction_not_found", _l("Unknown jurisdiction_id."))
     return int(value)
 
@@ -102,7 +102,7 @@ def services(community_id: int | None) -> list[dict]:
 
 def category_for_code(code: str, community_id: int | None = None) -> ReportCategory:
     """The category a service_code names, or NotFound."""
-    category = db.session.get(ReportCategory, int(code)) if code.isdigit() and len(code) < 10 else None
+    category = db.session.get(ReportCategory, int(code)) if code.isdecimal() and len(code) < 10 else None
     if category is None or not category.active or (community_id is not None and category.community_id != community_id):
         raise NotFound("service_not_found", _l("Unknown service_code."))
     return category
@@ -144,7 +144,7 @@ def request_dict(report: Report) -> dict:
 
 def _ids(text: str | None) -> list[int]:
     values = [v.strip() for v in (text or "").split(",") if v.strip()]
-    if any(not v.isdigit() or len(v) > 9 for v in values):
+    if any(not v.isdecimal() or len(v) > 9 for v in values):
         raise Invalid("invalid_id", _l("Identifiers must be whole numbers."))
     return [int(v) for v in values]
 
@@ -182,7 +182,7 @@ def find_requests(args: dict, community_id: int | None) -> list[dict]:
 
 def one_request(report_id: str) -> dict:
     """GET requests/{id}: the one request, or NotFound."""
-    report = db.session.get(Report, int(report_id)) if report_id.isdigit() and len(report_id) < 10 else None
+    report = db.session.get(Report, int(report_id)) if report_id.isdecimal() and len(report_id) < 10 else None
     if report is None:
         raise NotFound("request_not_found", _l("Unknown service_request_id."))
     return request_dict(report)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import marshmallow as ma
 from marshmallow import validate
@@ -47,7 +47,7 @@ class StationUpdateSchema(ma.Schema):
     address = ma.fields.String(validate=V.Length(max=200))
     opening_hours = ma.fields.String(validate=V.Length(max=120))
     active = ma.fields.Boolean()
-    low_stock_threshold = ma.fields.Integer(validate=V.Range(min=0, max=100_000))
+    low_stock_threshold = ma.fields.Integer(strict=True, validate=V.Range(min=0, max=100_000))
 
 
 class StationPageSchema(ma.Schema):
@@ -60,10 +60,10 @@ class ItemSchema(ma.Schema):
     station_id = ma.fields.Integer(dump_only=True)
     name = ma.fields.String(required=True, validate=V.Length(min=1, max=80))
     kind = ma.fields.String(load_default="goods", validate=V.OneOf(ITEM_KINDS))
-    points = ma.fields.Integer(required=True, validate=V.Range(min=1, max=1_000_000))
+    points = ma.fields.Integer(strict=True, required=True, validate=V.Range(min=1, max=1_000_000))
     stock = ma.fields.Integer(dump_only=True)
     low_stock = ma.fields.Boolean(dump_only=True)
-    limit_qty = ma.fields.Integer(load_default=None, allow_none=True, validate=V.Range(min=1, max=1000))
+    limit_qty = ma.fields.Integer(strict=True, load_default=None, allow_none=True, validate=V.Range(min=1, max=1000))
     limit_period = ma.fields.String(load_default=None, allow_none=True, validate=V.OneOf(LIMIT_PERIODS))
     active = ma.fields.Boolean(load_default=True)
 
@@ -71,8 +71,8 @@ class ItemSchema(ma.Schema):
 class ItemUpdateSchema(ma.Schema):
     name = ma.fields.String(validate=V.Length(min=1, max=80))
     kind = ma.fields.String(validate=V.OneOf(ITEM_KINDS))
-    points = ma.fields.Integer(validate=V.Range(min=1, max=1_000_000))
-    limit_qty = ma.fields.Integer(allow_none=True, validate=V.Range(min=1, max=1000))
+    points = ma.fields.Integer(strict=True, validate=V.Range(min=1, max=1_000_000))
+    limit_qty = ma.fields.Integer(strict=True, allow_none=True, validate=V.Range(min=1, max=1000))
     limit_period = ma.fields.String(allow_none=True, validate=V.OneOf(LIMIT_PERIODS))
     active = ma.fields.Boolean()
 
@@ -85,7 +85,7 @@ class ItemPageSchema(ma.Schema):
 class StockMovementSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     item_id = ma.fields.Integer(dump_only=True)
-    delta = ma.fields.Integer(required=True, validate=V.Range(min=-100_000, max=100_000))
+    delta = ma.fields.Integer(strict=True, required=True, validate=V.Range(min=-100_000, max=100_000))
     reason = ma.fields.String(
         required=True,
         validate=V.OneOf(("intake", "donation", "adjustment")),
@@ -140,7 +140,7 @@ class CodeArgsSchema(ma.Schema):
 class LineSchema(ma.Schema):
     item_id = ma.fields.Integer(required=True, validate=DB_ID)
     item_name = ma.fields.String(dump_only=True)
-    qty = ma.fields.Integer(required=True, validate=V.Range(min=1, max=99))
+    qty = ma.fields.Integer(strict=True, required=True, validate=V.Range(min=1, max=99))
     unit_points = ma.fields.Integer(dump_only=True)
 
 
@@ -226,7 +226,12 @@ class RefundArgsSchema(ma.Schema):
 
 
 class ReportArgsSchema(ma.Schema):
-    date = ma.fields.Date(load_default=None, allow_none=True, metadata={"description": "Day in Asia/Shanghai"})
+    date = ma.fields.Date(
+        load_default=None,
+        allow_none=True,
+        validate=V.Range(min=date(2000, 1, 1), max=date(2099, 12, 31)),
+        metadata={"description": "Day in Asia/Shanghai"},
+    )
 
 
 class ReportItemOutSchema(ma.Schema):

@@ -608,6 +608,13 @@ def _pay_code_usable(code: PayCode, station: Station, now: datetime) -> None:
         raise Refused("expired", _l("This code has expired. Ask the resident to refresh it."))
     if code.scanned_station_id not in (None, station.id) and _aware(code.scanned_at) + SCAN_GRACE > now:
         raise Refused("wrong_station", _l("This code is being used at another station."))
+    _same_community(code.resident, station)
+
+
+def _same_community(resident: User, station: Station) -> None:
+    """Points are spent only at the stations of the resident's own community."""
+    if resident.community_id != station.community_id:
+        raise Refused("wrong_station", _l("This resident belongs to another community; their points are spent there."))
 
 
 @dataclass
@@ -728,6 +735,7 @@ def card_to_pay_code(clerk: User, station: Station, text: str, pin: str) -> PayC
     resident = card.resident
     if not resident.active or resident.community_id is None:
         raise codes.invalid_code()
+    _same_community(resident, station)
     return _new_pay_code(resident, issued_by_id=clerk.id, proxy_id=None, via_card=True, scanned_station_id=station.id)
 
 

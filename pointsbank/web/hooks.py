@@ -71,6 +71,23 @@ def local_time(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     return format_datetime(value, fmt)
 
 
+def _has_nul(value: object) -> bool:
+    """Whether a string anywhere in a JSON-like value holds a NUL character."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _nul_refused():
+    from pointsbank.errors import Invalid
+
+    return Invalid("invalid_characters", _l("The text contains a character that cannot be stored (NUL)."))
+
+
 def register(app: Flask) -> None:
     @app.teardown_request
     def _forget_request_state(_exc: BaseException | None = None) -> None:
@@ -81,6 +98,17 @@ def register(app: Flask) -> None:
 
     # First of all before-request hooks: those registered earlier by blueprints may load the user.
     app.before_request_funcs.setdefault(None, []).insert(0, _forget_request_state)
+
+    @app.before_request
+    def _refuse_nul_characters() -> None:
+        """NUL cannot be stored as text (PostgreSQL refuses it): a clean 400 before anything runs."""
+        if _has_nul(request.path) or _has_nul(list(request.args.values())) or _has_nul(list(request.headers.values())):
+            raise _nul_refused()
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return
+        body = request.get_json(silent=True) if request.is_json else list(request.form.values())
+        if _has_nul(body):
+            raise _nul_refused()
 
     @app.after_request
     def _security_headers(response):

@@ -315,7 +315,7 @@ def bulk_assign():
     """Assign the ticked reports to one grid worker or department."""
     _require_manager()
     form = _action_form()
-    ids = [int(v) for v in request.form.getlist("report_id") if v.isdigit() and len(v) < 10]
+    ids = [int(v) for v in request.form.getlist("report_id") if v.isdecimal() and len(v) < 10]
     reports = service.bulk_assign(
         current_user, ids, assignee_id=form.assignee_id.data or None, department=form.department.data or ""
     )
@@ -372,10 +372,10 @@ def _category_values() -> dict:
 
     def rule(name: str) -> int | None:
         value = form.get(name, "")
-        return int(value) if value.isdigit() and len(value) < 10 else None
+        return int(value) if value.isdecimal() and len(value) < 10 else None
 
     hours = form.get("time_limit_hours", "")
-    if not hours.isdigit() or not 1 <= int(hours) <= 8760:
+    if not hours.isdecimal() or len(hours) > 4 or not 1 <= int(hours) <= 8760:
         raise Invalid("invalid_time_limit", _l("The time limit is a number of hours from 1 to 8760."))
     return {
         "name": form.get("name", ""),

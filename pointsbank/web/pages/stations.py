@@ -339,6 +339,8 @@ def report(station_id: int):
     station = svc.station_for_staff(current_user, station_id)
     try:
         day = date.fromisoformat(request.args["date"]) if request.args.get("date") else svc.today_local()
+        if not 2000 <= day.year <= 2099:
+            raise ValueError(day)
     except ValueError:
         day = svc.today_local()
     return render_template("stations/report.html", report=svc.daily_report(station, day))
