@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, flash, jsonify, redirect, render_template, request
+from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
@@ -96,6 +96,19 @@ def http_error_body(status: int, message: str, code: str | None = None, details:
     return {"error": body}
 
 
+def _back_target() -> str:
+    """Where a refused page request goes: the referring page of this site, else the form again, else home.
+
+    A refused GET never redirects to itself (that would loop).
+    """
+    referrer = request.referrer or ""
+    if referrer.startswith(request.host_url) and referrer != request.url:
+        return referrer
+    if request.method != "GET":
+        return request.url
+    return url_for("home.index")
+
+
 def register_error_handlers(app: Flask) -> None:
     """One handler answers HTML or JSON."""
 
@@ -106,8 +119,7 @@ def register_error_handlers(app: Flask) -> None:
         if err.status in (403, 404):
             return render_template(f"errors/{err.status}.html", message=err.message), err.status
         flash(str(err.message), "error")
-        target = request.referrer if request.referrer and request.referrer.startswith(request.host_url) else None
-        return redirect(target or request.url)
+        return redirect(_back_target())
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):

@@ -64,6 +64,7 @@ def home_links(user) -> list[Link]:
         links.append(Link(_("My reports"), url_for("reports.mine"), hint))
     if user.is_admin or user.coordinated_community_ids():
         links.append(Link(_("Report triage"), url_for("reports.triage"), _("Accept, assign, follow up")))
+    if user.coordinated_community_ids():  # both pages are per community
         links.append(Link(_("Weekly hot topics"), url_for("reports.hot_topics"), _("Reports by category")))
         links.append(Link(_("Report categories"), url_for("reports.categories"), _("Time limits and paying rules")))
     return links
