@@ -43,18 +43,23 @@ def seed_demo() -> None:
 @click.option("--name", required=True)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--role", type=click.Choice(["resident", "coordinator", "clerk", "admin"]), default="resident")
-@click.option("--community-id", type=int, default=None)
-@click.option("--station-id", type=int, default=None)
+@click.option("--community-id", type=click.IntRange(1, 2**31 - 1), default=None)
+@click.option("--station-id", type=click.IntRange(1, 2**31 - 1), default=None)
 @with_appcontext
 def create_user_command(phone, name, password, role, community_id, station_id) -> None:
     """Create a user, optionally with a role."""
-    from pointsbank.errors import DomainError
+    from pointsbank.errors import DomainError, NotFound
     from pointsbank.extensions import db
     from pointsbank.people.models import Community
     from pointsbank.people.service import create_user, grant_role
+    from pointsbank.stations.models import Station
 
     def work():
         community = db.session.get(Community, community_id) if community_id else None
+        if community_id and community is None:
+            raise NotFound("community_not_found")
+        if station_id and db.session.get(Station, station_id) is None:
+            raise NotFound("station_not_found")
         user = create_user(phone, name, password, community=community if role == "resident" else None)
         if role != "resident":
             grant_role(user, role, community=community, station_id=station_id)

@@ -19,6 +19,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange
 from wtforms.validators import Optional as OptionalValue
 
+from pointsbank.rules.forms import finite_number
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
@@ -52,7 +54,7 @@ class PosterCheckInForm(FlaskForm):
 
 class AttendanceForm(FlaskForm):
     attended = BooleanField(_l("Attended"))
-    hours = DecimalField(_l("Hours"), places=2, validators=[OptionalValue(), NumberRange(min=0, max=24)])
+    hours = DecimalField(_l("Hours"), places=2, validators=[OptionalValue(), finite_number, NumberRange(min=0, max=24)])
 
 
 class TeamForm(FlaskForm):

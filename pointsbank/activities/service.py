@@ -357,7 +357,7 @@ def user_for_personal_code(code: str, activity: Activity) -> int:
         except (BadTimeSignature, BadSignature) as exc:
             raise Refused("invalid", _l("This is not a volunteer code.")) from exc
         return int(data["u"])
-    if code.isdigit() and len(code) == 6:
+    if code.isascii() and code.isdigit() and len(code) == 6:
         step = int(time.time() // DIGIT_STEP_SECONDS)
         user_ids = db.session.scalars(
             sa.select(Signup.user_id).where(Signup.activity_id == activity.id, Signup.status == "signed_up")

@@ -58,7 +58,10 @@ def expire_command(community_id: int | None, now_text: str | None) -> None:
     """Move expired, unspent points to each community's expiry account (safe to run twice)."""
     from pointsbank.ledger.expiry import expire_points
 
-    now = datetime.fromisoformat(now_text) if now_text else None
+    try:
+        now = datetime.fromisoformat(now_text) if now_text else None
+    except ValueError:
+        raise click.BadParameter("an ISO 8601 time, e.g. 2027-01-01T00:00:00+08:00", param_hint="--now") from None
     if now is not None and now.tzinfo is None:
         raise click.BadParameter("give a time zone offset, e.g. 2027-01-01T00:00:00+08:00", param_hint="--now")
     moved = run_in_unit(lambda: expire_points(now=now, community_id=community_id))

@@ -646,6 +646,8 @@ def parse_week(text: str | None, *, today: date | None = None) -> tuple[int, int
         year_text, week_text = text.upper().split("-W")
         year, week = int(year_text), int(week_text)
         date.fromisocalendar(year, week, 1)
+        if not 2000 <= year <= 2099:  # the ends of the calendar overflow in Asia/Shanghai
+            raise ValueError(year)
     except ValueError as exc:
         raise Invalid("invalid_week", _l("Give the week as YYYY-Www, for example 2026-W47.")) from exc
     return year, week

@@ -17,7 +17,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms.validators import DataRequired, Length, NumberRange, StopValidation
 from wtforms.validators import Optional as OptionalValue
 
 from pointsbank.rules.models import RULE_CATEGORIES
@@ -29,6 +29,12 @@ EVIDENCE_CHOICES = [
     ("photo", _l("A photo")),
     ("coordinator", _l("A coordinator's word")),
 ]
+
+
+def finite_number(form, field) -> None:
+    """Refuse NaN and infinities before a range check (a signalling NaN cannot even be compared)."""
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation(_l("Enter a number."))
 
 
 def day_start(value: date | None) -> datetime | None:
@@ -96,7 +102,7 @@ class AwardForm(FlaskForm):
         _l("How many (times, or hours)"),
         places=2,
         default=1,
-        validators=[DataRequired(), NumberRange(min=0.25, max=1000)],
+        validators=[DataRequired(), finite_number, NumberRange(min=0.25, max=1000)],
     )
     note = StringField(_l("What they did (shown on their statement)"), validators=[Length(max=80)])
     nonce = HiddenField(validators=[DataRequired(), Length(max=40)])

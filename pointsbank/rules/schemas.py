@@ -10,7 +10,7 @@ from pointsbank.rules.models import RULE_CATEGORIES, RULE_EVIDENCE, RULE_UNITS
 from pointsbank.web.api.pagination import PageArgsSchema
 
 ID = {"validate": ma.validate.Range(min=1, max=2**31 - 1)}
-CAP = {"allow_none": True, "validate": ma.validate.Range(min=1, max=1_000_000)}
+CAP = {"allow_none": True, "strict": True, "validate": ma.validate.Range(min=1, max=1_000_000)}
 SANE_TIME = ma.validate.Range(min=datetime(2000, 1, 1, tzinfo=UTC), max=datetime(2100, 1, 1, tzinfo=UTC))
 
 
@@ -86,7 +86,7 @@ class RuleUpdateSchema(ma.Schema):
     title = ma.fields.String(validate=ma.validate.Length(min=1, max=80))
     description = ma.fields.String(validate=ma.validate.Length(max=2000))
     grade = ma.fields.String(validate=ma.validate.Length(max=40))
-    points = ma.fields.Integer(validate=ma.validate.Range(min=1, max=100000))
+    points = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=100000))
     unit = ma.fields.String(validate=ma.validate.OneOf(RULE_UNITS))
     cap_day = ma.fields.Integer(**CAP)
     cap_week = ma.fields.Integer(**CAP)
@@ -101,7 +101,7 @@ class RuleCreateSchema(RuleUpdateSchema):
     community_id = ma.fields.Integer(required=True, **ID)
     category = ma.fields.String(required=True, validate=ma.validate.OneOf(RULE_CATEGORIES))
     title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=80))
-    points = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=100000))
+    points = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1, max=100000))
 
 
 class PendingAwardSchema(ma.Schema):

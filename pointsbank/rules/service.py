@@ -559,16 +559,28 @@ def award_by_coordinator(
         raise Refused("rule_not_in_force", _l("This rule is not published."))
     label = f"{rule.title}（{version.grade}）" if version.grade else rule.title
     amount = f" {quantity:g} 小时" if version.unit == "hour" else (f" ×{quantity:g}" if quantity != 1 else "")
-    memo = f"{rule.category}：{label}{amount}" + (f"，{note.strip()}" if note and note.strip() else "")
+    memo = (f"{rule.category}：{label}{amount}" + (f"，{note.strip()}" if note and note.strip() else ""))[:200]
+    key = f"rule:{rule.id}:by:{actor.id}:{key}"
+    _refuse_changed_replay(key, quantity, memo)
     return award_under_rule(
         resident,
         version,
         quantity=quantity,
-        key=f"rule:{rule.id}:by:{actor.id}:{key}",
+        key=key,
         actor_id=actor.id,
-        memo=memo[:200],
+        memo=memo,
         subject=("rule", rule.id),
     )
+
+
+def _refuse_changed_replay(key: str, quantity: float, memo: str) -> None:
+    """The same key again with another quantity or note is refused (the memo carries both)."""
+    existing = _existing_transfer(key)
+    if existing is not None and existing.memo != memo and not existing.memo.startswith(f"{memo}（"):  # （cap note）
+        raise Conflict("idempotency_conflict", _l("This request was already made with different content."))
+    queued = db.session.scalar(sa.select(PendingAward).where(PendingAward.idempotency_key == key))
+    if queued is not None and (queued.quantity != quantity or queued.memo != memo):
+        raise Conflict("idempotency_conflict", _l("This request was already made with different content."))
 
 
 # ---------------------------------------------------------------- approval queue

@@ -268,7 +268,7 @@ class DailyReportSchema(ma.Schema):
 
 
 class CardArgsSchema(ma.Schema):
-    pin = ma.fields.String(required=True, validate=V.Regexp(r"^\d{4,6}$"))
+    pin = ma.fields.String(required=True, validate=V.Regexp(r"^[0-9]{4,6}$"))
 
 
 class CardSchema(ma.Schema):

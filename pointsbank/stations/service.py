@@ -498,6 +498,17 @@ def end_proxy(actor: User, proxy: Proxy) -> Proxy:
     if not (actor.is_admin or proxy.resident.community_id in actor.coordinated_community_ids()):
         raise NotFound("proxy_not_found")
     proxy.active = False
+    db.session.execute(  # codes the family member still holds stop working with the relation
+        sa.update(PayCode)
+        .where(
+            PayCode.resident_id == proxy.resident_id,
+            PayCode.proxy_id == proxy.proxy_user_id,
+            PayCode.used_at.is_(None),
+            PayCode.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
     db.session.flush()
     return proxy
 
@@ -677,7 +688,7 @@ def card_payload(card: ResidentCard) -> str:
 def set_card_pin(resident: User, pin: str) -> ResidentCard:
     """Create the resident's card or change its PIN (4 to 6 digits, chosen by the resident)."""
     pin = (pin or "").strip()
-    if not (pin.isdigit() and 4 <= len(pin) <= 6) or len(set(pin)) == 1:
+    if not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 6) or len(set(pin)) == 1:
         raise Invalid("invalid_pin", _l("Choose a PIN of 4 to 6 digits, not all the same digit."))
     if resident.community_id is None:
         raise Forbidden("not_resident", _l("Only residents have points to spend."))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from pointsbank.db import unit_of_work
@@ -35,7 +36,7 @@ def _key(action: str) -> str | None:
         return None
     header = header.strip()
     if not header or len(header) > 100:
-        raise Invalid("invalid_idempotency_key", "Idempotency-Key must be 1 to 100 characters.")
+        raise Invalid("invalid_idempotency_key", _l("Idempotency-Key must be 1 to 100 characters."))
     return f"api:{action}:{current_user.id}:{header}"
 
 

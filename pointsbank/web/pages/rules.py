@@ -272,7 +272,7 @@ def approvals():
 def approve_bulk():
     """Approve every checked award."""
     _require_manager()
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdecimal() and len(i) < 10]
     if not ids:
         flash(_("Tick at least one award."), "error")
         return redirect(url_for("rules.approvals"))
