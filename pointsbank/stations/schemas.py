@@ -27,11 +27,6 @@ class UTCTime(ma.fields.DateTime):
         return super()._serialize(value, attr, obj, **kwargs)
 
 
-class PageArgsSchema(ma.Schema):
-    page = ma.fields.Integer(load_default=1, validate=V.Range(min=1, max=100_000))
-    per_page = ma.fields.Integer(load_default=20, validate=V.Range(min=1, max=100))
-
-
 class StationSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     community_id = ma.fields.Integer(required=True, validate=DB_ID)

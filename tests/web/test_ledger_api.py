@@ -174,3 +174,15 @@ def test_coordinator_reverses_a_mistaken_award_once(client, login, make_user, aw
     assert ledger.balance(ledger.find_resident_account(resident)).balance == 25
     login(resident)
     assert client.post(f"/api/v1/transfers/{award.id}/reversal", json={"reason": "x"}).status_code == 404
+
+
+def test_blank_or_long_idempotency_key_is_refused_and_posts_nothing(client, make_user, login, award_points):
+    """One rule for every point-moving endpoint: a key that is sent must be 1 to 100 characters."""
+    resident = make_user("resident")
+    award_points(resident, 10)
+    login(resident)
+    before = count_transfers()
+    for key in ("   ", "k" * 101):
+        answer = client.post("/api/v1/donations", json={"points": 1}, headers={"Idempotency-Key": key})
+        assert answer.status_code == 400 and answer.get_json()["error"]["code"] == "invalid_idempotency_key"
+    assert count_transfers() == before

@@ -66,7 +66,7 @@ def errors(*statuses: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]
     return decorate
 
 
-IDEMPOTENCY_KEY_MAX = 120
+IDEMPOTENCY_KEY_MAX = 100
 IDEMPOTENCY_HEADER = {
     "in": "header",
     "name": "Idempotency-Key",
@@ -77,10 +77,16 @@ IDEMPOTENCY_HEADER = {
 
 
 def idempotency_header() -> str:
-    """The client's Idempotency-Key header, stripped ("" without one); too long is 400."""
-    header = (request.headers.get("Idempotency-Key") or "").strip()
-    if len(header) > IDEMPOTENCY_KEY_MAX:
-        raise Invalid("invalid_idempotency_key", _l("The Idempotency-Key header is too long."))
+    """The client's Idempotency-Key header, stripped ("" without one); blank or too long is 400."""
+    raw = request.headers.get("Idempotency-Key")
+    if raw is None:
+        return ""
+    header = raw.strip()
+    if not header or len(header) > IDEMPOTENCY_KEY_MAX:
+        raise Invalid(
+            "invalid_idempotency_key",
+            _l("The Idempotency-Key header must be 1 to %(n)d characters.", n=IDEMPOTENCY_KEY_MAX),
+        )
     return header
 
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import marshmallow as ma
+import sqlalchemy as sa
 
 PER_PAGE_DEFAULT = 20
 PER_PAGE_MAX = 100
@@ -26,3 +27,13 @@ def page_of(items: Sequence[Any], args: Mapping[str, Any], total: int | None = N
         total = len(items)
         items = items[(page - 1) * per_page : page * per_page]
     return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+def page_of_query(query: sa.Select, args: Mapping[str, Any]) -> dict[str, Any]:
+    """One page of a query's rows (items, total, page, per_page), counted and cut in the database."""
+    from pointsbank.extensions import db
+
+    page, per_page = args["page"], args["per_page"]
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return page_of(items, args, total=total)

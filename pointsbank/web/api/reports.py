@@ -25,8 +25,6 @@ blp = ApiBlueprint(
     description="Resident reports (随手拍/社情民意): filing, triage, status flow, notices, hot topics",
 )
 
-IDEMPOTENCY = {**IDEMPOTENCY_HEADER, "schema": {"type": "string", "maxLength": 100}}  # reports document 100 chars
-
 
 @blp.get("/report-categories")
 @blp.arguments(s.ReportCategoryQuerySchema, location="query")
@@ -132,7 +130,7 @@ def get_report(report_id: int):
 @blp.post("/reports/<int:report_id>/accept")
 @blp.arguments(s.ReportNoteSchema)
 @blp.response(200, s.ReportDetailSchema)
-@blp.doc(security=SECURITY, parameters=[IDEMPOTENCY])
+@blp.doc(security=SECURITY, parameters=[IDEMPOTENCY_HEADER])
 @errors(400, 401, 403, 404, 409, 422)
 @api_auth
 @unit_of_work
@@ -171,7 +169,7 @@ def duplicate_report(data, report_id: int):
 @blp.post("/reports/<int:report_id>/assign")
 @blp.arguments(s.ReportAssignSchema)
 @blp.response(200, s.ReportDetailSchema)
-@blp.doc(security=SECURITY, parameters=[IDEMPOTENCY])
+@blp.doc(security=SECURITY, parameters=[IDEMPOTENCY_HEADER])
 @errors(400, 401, 403, 404, 409, 422)
 @api_auth
 @unit_of_work
@@ -206,7 +204,7 @@ def bulk_assign(data):
 @blp.arguments(s.ReportResolveFormSchema, location="form")
 @blp.arguments(s.ReportResolveFilesSchema, location="files")
 @blp.response(200, s.ReportDetailSchema)
-@blp.doc(security=SECURITY, parameters=[IDEMPOTENCY])
+@blp.doc(security=SECURITY, parameters=[IDEMPOTENCY_HEADER])
 @errors(400, 401, 403, 404, 409, 413, 422)
 @api_auth
 @unit_of_work

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import request
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from pointsbank.db import unit_of_work
-from pointsbank.errors import DomainError, Invalid, NotFound
+from pointsbank.errors import DomainError, NotFound
 from pointsbank.extensions import db
 from pointsbank.people.models import Community, User
 from pointsbank.stations import codes
@@ -21,29 +19,12 @@ from pointsbank.stations.models import (
     Reservation,
     StockMovement,
 )
-from pointsbank.web.api.base import SECURITY, ApiBlueprint, ErrorSchema, api_auth
+from pointsbank.web.api.base import IDEMPOTENCY_HEADER, SECURITY, ApiBlueprint, ErrorSchema, api_auth, idempotency_key
+from pointsbank.web.api.pagination import PageArgsSchema, page_of_query
 
 blp = ApiBlueprint(
     "api_stations", __name__, url_prefix="/api/v1", description="Stations, items, stock, codes, redemptions"
 )
-
-IDEMPOTENCY = {"in": "header", "name": "Idempotency-Key", "schema": {"type": "string", "maxLength": 100}}
-
-
-def _key(action: str) -> str | None:
-    header = request.headers.get("Idempotency-Key")
-    if header is None:
-        return None
-    header = header.strip()
-    if not header or len(header) > 100:
-        raise Invalid("invalid_idempotency_key", _l("Idempotency-Key must be 1 to 100 characters."))
-    return f"api:{action}:{current_user.id}:{header}"
-
-
-def _page(query: sa.Select, args: dict) -> dict:
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
-    items = db.session.scalars(query.limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])).all()
-    return {"items": items, "total": total}
 
 
 def _item_out(item: Item, station) -> Item:
@@ -55,13 +36,13 @@ def _item_out(item: Item, station) -> Item:
 
 
 @blp.get("/stations")
-@blp.arguments(s.PageArgsSchema, location="query")
+@blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, s.StationPageSchema)
 @blp.doc(security=SECURITY)
 @api_auth
 def list_stations(args):
     """Stations I may see: my community's, the ones I work at or coordinate."""
-    return _page(svc.visible_stations(current_user), args)
+    return page_of_query(svc.visible_stations(current_user), args)
 
 
 @blp.post("/stations")
@@ -108,7 +89,7 @@ def update_station(data, station_id: int):
 
 
 @blp.get("/stations/<int(max=2147483647):station_id>/items")
-@blp.arguments(s.PageArgsSchema, location="query")
+@blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, s.ItemPageSchema)
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.doc(security=SECURITY)
@@ -119,7 +100,7 @@ def list_items(args, station_id: int):
     query = sa.select(Item).where(Item.station_id == station.id).order_by(Item.id)
     if not svc.can_operate(current_user, station):
         query = query.where(Item.active.is_(True))
-    page = _page(query, args)
+    page = page_of_query(query, args)
     page["items"] = [_item_out(i, station) for i in page["items"]]
     return page
 
@@ -163,7 +144,7 @@ def update_item(data, item_id: int):
 
 
 @blp.get("/items/<int(max=2147483647):item_id>/stock-movements")
-@blp.arguments(s.PageArgsSchema, location="query")
+@blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, s.StockMovementPageSchema)
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.doc(security=SECURITY)
@@ -172,7 +153,7 @@ def list_stock_movements(args, item_id: int):
     """An item's stock movements, newest first; they add up to its stock."""
     item = svc.item_for_staff(current_user, item_id)
     query = sa.select(StockMovement).where(StockMovement.item_id == item.id).order_by(StockMovement.id.desc())
-    return _page(query, args)
+    return page_of_query(query, args)
 
 
 @blp.post("/items/<int(max=2147483647):item_id>/stock-movements")
@@ -266,14 +247,14 @@ def check_code(data, station_id: int):
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema)
 @blp.alt_response(422, schema=ErrorSchema)
-@blp.doc(security=SECURITY, parameters=[IDEMPOTENCY])
+@blp.doc(security=SECURITY, parameters=[IDEMPOTENCY_HEADER])
 @api_auth
 @unit_of_work
 def redeem(data, station_id: int):
     """Confirm a pay code with items: points move, stock drops, one redemption — all at once."""
     station = svc.station_for_staff(current_user, station_id)
     lines = [(line["item_id"], line["qty"]) for line in data["lines"]]
-    return svc.redeem(current_user, station, data["code"], lines, key=_key(f"redeem:{station.id}"))
+    return svc.redeem(current_user, station, data["code"], lines, key=idempotency_key(f"redeem:{station.id}"))
 
 
 @blp.post("/stations/<int(max=2147483647):station_id>/pickups")
@@ -282,17 +263,17 @@ def redeem(data, station_id: int):
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema)
 @blp.alt_response(422, schema=ErrorSchema)
-@blp.doc(security=SECURITY, parameters=[IDEMPOTENCY])
+@blp.doc(security=SECURITY, parameters=[IDEMPOTENCY_HEADER])
 @api_auth
 @unit_of_work
 def pickup(data, station_id: int):
     """Hand over reserved items: the pickup code's hold posts to the station."""
     station = svc.station_for_staff(current_user, station_id)
-    return svc.hand_over(current_user, station, data["code"], key=_key(f"pickup:{station.id}"))
+    return svc.hand_over(current_user, station, data["code"], key=idempotency_key(f"pickup:{station.id}"))
 
 
 @blp.get("/stations/<int(max=2147483647):station_id>/redemptions")
-@blp.arguments(s.PageArgsSchema, location="query")
+@blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, s.RedemptionPageSchema)
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.doc(security=SECURITY)
@@ -301,11 +282,11 @@ def list_station_redemptions(args, station_id: int):
     """A station's redemptions, newest first."""
     station = svc.station_for_staff(current_user, station_id)
     query = sa.select(Redemption).where(Redemption.station_id == station.id).order_by(Redemption.id.desc())
-    return _page(query, args)
+    return page_of_query(query, args)
 
 
 @blp.get("/redemptions")
-@blp.arguments(s.PageArgsSchema, location="query")
+@blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, s.RedemptionPageSchema)
 @blp.doc(security=SECURITY)
 @api_auth
@@ -316,7 +297,7 @@ def my_redemptions(args):
         .where(sa.or_(Redemption.resident_id == current_user.id, Redemption.proxy_id == current_user.id))
         .order_by(Redemption.id.desc())
     )
-    return _page(query, args)
+    return page_of_query(query, args)
 
 
 @blp.get("/redemptions/<int(max=2147483647):redemption_id>")
@@ -385,7 +366,7 @@ def _reservation_out(reservation: Reservation) -> dict:
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema)
 @blp.alt_response(422, schema=ErrorSchema)
-@blp.doc(security=SECURITY, parameters=[IDEMPOTENCY])
+@blp.doc(security=SECURITY, parameters=[IDEMPOTENCY_HEADER])
 @api_auth
 @unit_of_work
 def reserve(data, station_id: int):
@@ -393,13 +374,17 @@ def reserve(data, station_id: int):
     station = svc.station_for_resident(current_user, station_id)
     lines = [(line["item_id"], line["qty"]) for line in data["lines"]]
     reservation = svc.reserve(
-        current_user, station, lines, key=_key(f"reserve:{station.id}"), for_resident_id=data["for_resident_id"]
+        current_user,
+        station,
+        lines,
+        key=idempotency_key(f"reserve:{station.id}"),
+        for_resident_id=data["for_resident_id"],
     )
     return _reservation_out(reservation)
 
 
 @blp.get("/reservations")
-@blp.arguments(s.PageArgsSchema, location="query")
+@blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, s.ReservationPageSchema)
 @blp.doc(security=SECURITY)
 @api_auth
@@ -410,7 +395,7 @@ def my_reservations(args):
         .where(sa.or_(Reservation.resident_id == current_user.id, Reservation.proxy_id == current_user.id))
         .order_by(Reservation.id.desc())
     )
-    page = _page(query, args)
+    page = page_of_query(query, args)
     page["items"] = [_reservation_out(r) for r in page["items"]]
     return page
 
