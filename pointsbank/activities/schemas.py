@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from pointsbank.rules.schemas import ID, InputTime, Time
-from pointsbank.web.api.pagination import PageArgsSchema
+from pointsbank.schemas import PageArgsSchema
 
 
 class ActivitySchema(ma.Schema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from pointsbank.ledger.schemas import UTCDateTime
-from pointsbank.web.api.pagination import PageArgsSchema
+from pointsbank.schemas import PageArgsSchema
 
 WEEK_DOC = {
     "description": "ISO week of the Asia/Shanghai calendar, e.g. 2026-W47; default this week",

@@ -5,7 +5,7 @@ from datetime import UTC
 import marshmallow as ma
 from marshmallow import validate as V
 
-from pointsbank.web.api.pagination import PageArgsSchema
+from pointsbank.schemas import PageArgsSchema
 
 
 class UTCDateTime(ma.fields.DateTime):

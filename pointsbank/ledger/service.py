@@ -103,14 +103,11 @@ def community_account(community_id: int, kind: str) -> Account:
     return _get_or_create(f"{kind}:{community_id}", kind=kind, community_id=community_id)
 
 
-def station_account(station_id: int) -> Account:
-    """A station's account, where spent points go (created on first use)."""
-    from pointsbank.stations.models import Station
-
+def station_account(station_id: int, community_id: int | None = None) -> Account:
+    """A station's account, where spent points go; created on first use when the caller gives the community."""
     existing = db.session.scalar(sa.select(Account).where(Account.owner_key == f"station:{station_id}"))
     if existing is not None:
         return existing
-    community_id = db.session.scalar(sa.select(Station.community_id).where(Station.id == station_id))
     if community_id is None:
         raise NotFound("station_not_found")
     return _get_or_create(f"station:{station_id}", kind="station", station_id=station_id, community_id=community_id)
@@ -360,7 +357,8 @@ def spend(
     """
     _check_points(points)
     account = resident_account(resident)
-    station = station if station is not None and station.station_id == station_id else station_account(station_id)
+    if station is None or station.station_id != station_id:
+        station = station_account(station_id, account.community_id)
     return _post(
         "spend",
         [(account, -points), (station, points)],

@@ -2,7 +2,7 @@
 
 import marshmallow as ma
 
-from pointsbank.web.api.pagination import PageArgsSchema
+from pointsbank.schemas import PageArgsSchema
 
 
 class CommunitySchema(ma.Schema):

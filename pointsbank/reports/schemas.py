@@ -7,7 +7,7 @@ from flask import url_for
 from flask_login import current_user
 
 from pointsbank.reports.models import STATUSES, aware
-from pointsbank.web.api.pagination import PageArgsSchema
+from pointsbank.schemas import PageArgsSchema
 
 
 class Time(ma.fields.DateTime):

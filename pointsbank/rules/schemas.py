@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import marshmallow as ma
 
 from pointsbank.rules.models import RULE_CATEGORIES, RULE_EVIDENCE, RULE_UNITS
-from pointsbank.web.api.pagination import PageArgsSchema
+from pointsbank.schemas import PageArgsSchema
 
 ID = {"validate": ma.validate.Range(min=1, max=2**31 - 1)}
 CAP = {"allow_none": True, "strict": True, "validate": ma.validate.Range(min=1, max=1_000_000)}

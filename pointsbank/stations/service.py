@@ -1171,7 +1171,7 @@ def hand_over(clerk: User, station: Station, text: str, *, key: str | None = Non
     db.session.flush()
     transfer = ledger.post_hold(
         hold,
-        ledger.station_account(station.id),
+        ledger.station_account(station.id, station.community_id),
         key=f"stations:pickup:{reservation.id}",
         actor_id=clerk.id,
         memo=memo[:200],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import request
 
-from pointsbank.web.api.pagination import PAGE_MAX
+from pointsbank.schemas import PAGE_MAX
 
 
 def page_arg() -> int:

@@ -252,7 +252,7 @@ def scenario_hold_end_race(app, make_user, award_points, ledger_station, threads
     h = run_in_unit(
         lambda: ledger.hold(account, 30, key="race:hold", expires_at=utcnow() + timedelta(hours=1), memo="预约：大米")
     )
-    to = run_in_unit(lambda: ledger.station_account(station.id))
+    to = run_in_unit(lambda: ledger.station_account(station.id, station.community_id))
 
     def work(i):
         if i % 2 == 0:

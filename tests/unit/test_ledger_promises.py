@@ -27,7 +27,7 @@ def test_multi_leg_transfer_is_all_or_nothing(app, make_user, award_points, ledg
     award_points(resident, 50)
     award_points(other, 5)
     a, b = ledger.find_resident_account(resident), ledger.find_resident_account(other)
-    to = run_in_unit(lambda: ledger.station_account(station.id))
+    to = run_in_unit(lambda: ledger.station_account(station.id, station.community_id))
     before = count(Transfer)
     # a team redemption: the first leg could move, the second cannot; nothing moves
     with pytest.raises(Refused):

@@ -85,7 +85,7 @@ def test_hold_reduces_available_and_ends_once(app, make_user, award_points, ledg
         run_in_unit(lambda: ledger.spend(resident, station.id, 11, key="s", actor_id=None, memo="兑换"))
     with pytest.raises(Refused):
         run_in_unit(lambda: ledger.hold(account, 11, key="h2", expires_at=utcnow() + timedelta(hours=1), memo="x"))
-    to = run_in_unit(lambda: ledger.station_account(station.id))
+    to = run_in_unit(lambda: ledger.station_account(station.id, station.community_id))
     t = run_in_unit(lambda: ledger.post_hold(h, to, key="p1", actor_id=None))
     assert h.status == "posted" and t.kind == "spend"
     assert fresh_balance(resident) == (10, 0, 10)

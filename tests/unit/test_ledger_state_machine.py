@@ -34,7 +34,7 @@ def run_ledger_machine(make_user, make_community, ledger_station, max_examples: 
             community = make_community()
             self.residents = [make_user(community=community) for _ in range(2)]
             self.accounts = [run_in_unit(lambda r=r: ledger.resident_account(r)) for r in self.residents]
-            self.station = run_in_unit(lambda: ledger.station_account(ledger_station(community).id))
+            self.station = run_in_unit(lambda: ledger.station_account(ledger_station(community).id, community.id))
             self.balance = [0, 0]
             self.held = [0, 0]
             self.holds: list[dict] = []  # {"hold", "who", "amount", "status", "past"}

@@ -5,19 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import marshmallow as ma
 import sqlalchemy as sa
 
-PER_PAGE_DEFAULT = 20
-PER_PAGE_MAX = 100
-PAGE_MAX = 100_000
+from pointsbank.schemas import PAGE_MAX, PER_PAGE_DEFAULT, PER_PAGE_MAX, PageArgsSchema
 
-
-class PageArgsSchema(ma.Schema):
-    """?page= (from 1) and ?per_page= (1 to 100, default 20); list query schemas extend it."""
-
-    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=PAGE_MAX))
-    per_page = ma.fields.Integer(load_default=PER_PAGE_DEFAULT, validate=ma.validate.Range(min=1, max=PER_PAGE_MAX))
+__all__ = ["PAGE_MAX", "PER_PAGE_DEFAULT", "PER_PAGE_MAX", "PageArgsSchema", "page_of", "page_of_query"]
 
 
 def page_of(items: Sequence[Any], args: Mapping[str, Any], total: int | None = None) -> dict[str, Any]:

@@ -1,0 +1,16 @@
+"""Schema pieces shared by every feature: the page arguments of list queries."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+PER_PAGE_DEFAULT = 20
+PER_PAGE_MAX = 100
+PAGE_MAX = 100_000
+
+
+class PageArgsSchema(ma.Schema):
+    """?page= (from 1) and ?per_page= (1 to 100, default 20); list query schemas extend it."""
+
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=PAGE_MAX))
+    per_page = ma.fields.Integer(load_default=PER_PAGE_DEFAULT, validate=ma.validate.Range(min=1, max=PER_PAGE_MAX))
