@@ -1,6 +1,7 @@
 """Import every model so the metadata is complete (create_all, Alembic)."""
 
 from pointsbank.activities.models import *  # noqa: F403
+from pointsbank.audit.models import *  # noqa: F403
 from pointsbank.insights.models import *  # noqa: F403
 from pointsbank.ledger.models import *  # noqa: F403
 from pointsbank.people.models import *  # noqa: F403
