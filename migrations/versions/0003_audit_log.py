@@ -25,6 +25,7 @@ def upgrade():
     sa.Column('action', sa.String(length=48), nullable=False),
     sa.Column('subject_type', sa.String(length=32), nullable=True),
     sa.Column('subject_id', sa.Integer(), nullable=True),
+    sa.Column('address', sa.String(length=64), nullable=True),
     sa.Column('details', sa.JSON(), nullable=False),
     sa.Column('prev_hash', sa.String(length=64), nullable=False),
     sa.Column('hash', sa.String(length=64), nullable=False),

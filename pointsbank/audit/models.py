@@ -26,6 +26,8 @@ class AuditEntry(IdMixin, db.Model):
     action: Mapped[str] = mapped_column(sa.String(48), index=True)
     subject_type: Mapped[str | None] = mapped_column(sa.String(32))
     subject_id: Mapped[int | None] = mapped_column(sa.Integer)
+    # The client address of the request, when there is one.
+    address: Mapped[str | None] = mapped_column(sa.String(64))
     details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64), unique=True)

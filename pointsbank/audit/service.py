@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask import has_request_context, request
 
 from pointsbank.audit.models import AuditEntry
 from pointsbank.db import utcnow
@@ -30,6 +31,7 @@ def _canonical(entry: AuditEntry | sa.Row, prev_hash: str) -> str:
         "community": entry.community_id,
         "action": entry.action,
         "subject": [entry.subject_type, entry.subject_id],
+        "address": entry.address,
         "details": entry.details or {},
         "prev": prev_hash,
     }
@@ -47,8 +49,14 @@ def record(
     community_id: int | None = None,
     subject: tuple[str, int] | None = None,
     details: dict[str, Any] | None = None,
+    address: str | None = None,
 ) -> AuditEntry:
-    """Append one entry inside the caller's unit of work (flushes, never commits)."""
+    """Append one entry inside the caller's unit of work (flushes, never commits).
+
+    details: ids and codes, and {"before": ..., "after": ...} for changed fields; the request's address by default.
+    """
+    if address is None and has_request_context():
+        address = request.remote_addr
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK})
     prev = db.session.scalar(sa.select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)) or GENESIS
@@ -59,6 +67,7 @@ def record(
         action=action,
         subject_type=subject[0] if subject else None,
         subject_id=subject[1] if subject else None,
+        address=address,
         details=details or {},
         prev_hash=prev,
     )
