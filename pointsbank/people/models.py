@@ -38,6 +38,15 @@ class Community(IdMixin, db.Model):
     # Ledger settings: how points expire and when a manual adjustment needs a second coordinator.
     expiry_policy: Mapped[str] = mapped_column(sa.String(24), default="none")
     adjustment_threshold: Mapped[int] = mapped_column(default=200)
+    # Community settings (the settings page edits them; each change is audited).
+    publicity_days: Mapped[int] = mapped_column(default=3, server_default="3")  # 公示 period, 0 = off
+    spend_after_publicity: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    champions_after_publicity: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    undo_minutes: Mapped[int] = mapped_column(default=10, server_default="10")
+    reservation_hours: Mapped[int] = mapped_column(default=48, server_default="48")
+    low_stock_default: Mapped[int] = mapped_column(default=5, server_default="5")
+    offline_allowance: Mapped[int] = mapped_column(default=100, server_default="100")  # points per resident per day
+    coordinate_retention_days: Mapped[int] = mapped_column(default=365, server_default="365")
     street: Mapped[Street] = relationship(back_populates="communities")
     grids: Mapped[list[Grid]] = relationship(back_populates="community", order_by="Grid.id")
 
