@@ -15,7 +15,7 @@ from pointsbank.db import utcnow
 from pointsbank.errors import Conflict, Invalid, NotFound, Refused
 from pointsbank.extensions import db
 from pointsbank.ledger import service as ledger
-from pointsbank.ledger.models import Transfer
+from pointsbank.ledger.models import Account, Transfer
 from pointsbank.people.models import User
 from pointsbank.stations import codes
 from pointsbank.stations.models import PayCode, Redemption, RedemptionLine, Reservation, Station
@@ -113,7 +113,15 @@ def redeem(
             if key is not None
             else sa.null()
         )
-        row = db.session.execute(pay_code_query(parsed).add_columns(replayed)).first()
+        # So do the resident's and the station's accounts the ledger will move (None where not opened yet).
+        mine, theirs = sa.orm.aliased(Account), sa.orm.aliased(Account)
+        query = (
+            pay_code_query(parsed)
+            .add_columns(replayed, mine, theirs)
+            .outerjoin(mine, sa.and_(mine.owner_user_id == PayCode.resident_id, mine.kind == "resident"))
+            .outerjoin(theirs, theirs.owner_key == f"station:{station.id}")
+        )
+        row = db.session.execute(query).first()
         if row is None:
             raise codes.invalid_code()
     except Refused:
@@ -121,7 +129,7 @@ def redeem(
         if existing is not None:
             return existing
         raise
-    code, replayed_id = row
+    code, replayed_id, account, station_account = row
     if replayed_id is not None:
         return _replay(key, wanted)
     now = utcnow()
@@ -172,7 +180,6 @@ def redeem(
     goods = [(p.item, -p.qty) for p in priced if p.item.tracks_stock]
     if goods:
         move_stocks(goods, "redemption", actor_id=clerk.id, redemption_id=redemption.id)
-    account, station_account = ledger.spend_accounts(resident.id, station.id)  # one query for both
     if account is None or resident.community_id is None:
         account = ledger.resident_account(resident)
     # Kept referenced: the ledger refreshes the account in place. The key is new (a new redemption id) and any

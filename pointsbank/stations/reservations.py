@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from pointsbank.db import utcnow
+from pointsbank.db import advisory_lock, utcnow
 from pointsbank.errors import Conflict, NotFound, Refused
 from pointsbank.extensions import db
 from pointsbank.ledger import service as ledger
@@ -19,6 +19,7 @@ from pointsbank.people.models import User
 from pointsbank.stations import codes
 from pointsbank.stations.models import Redemption, RedemptionLine, Reservation, ReservationLine, Station
 from pointsbank.stations.pricing import (
+    KEY_LOCK,
     available_points,
     aware,
     check_limits,
@@ -52,6 +53,8 @@ def reserve(
     resident, proxy_id = acting_for(user, for_resident_id)
     if not station.active or station.community_id != resident.community_id:
         raise NotFound("station_not_found")
+    if key is not None:
+        advisory_lock(KEY_LOCK, f"stations:{key}")  # concurrent retries wait for the first answer
     expire_reservations(station_id=station.id)
     lines = list(lines)
     wanted = request_hash({"station": station.id, "for": resident.id, "lines": sorted(normalise_lines(lines).items())})
@@ -239,10 +242,15 @@ def hand_over(clerk: User, station: Station, text: str, *, key: str | None = Non
     parsed = codes.parse(text)
     if parsed.kind != codes.PICKUP:
         raise codes.invalid_code()
+    if key is not None:
+        advisory_lock(KEY_LOCK, f"stations:{key}")  # concurrent retries wait for the first answer
+        existing = db.session.scalar(sa.select(Redemption).where(Redemption.idempotency_key == key))
+        if existing is not None:
+            reservation = find_reservation(parsed)
+            if existing.reservation_id != reservation.id:
+                raise Conflict("idempotency_conflict", _l("This request key was already used for a different request."))
+            return existing
     reservation = find_reservation(parsed)
-    existing = db.session.scalar(sa.select(Redemption).where(Redemption.reservation_id == reservation.id))
-    if existing is not None and key is not None and existing.idempotency_key == key:
-        return existing
     reservation_usable(reservation, station, utcnow())
     if not _end_reservation(reservation, "picked_up"):
         raise Conflict("already_used", _l("These items were already handed over."))
