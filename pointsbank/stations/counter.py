@@ -12,12 +12,13 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from pointsbank.db import utcnow
-from pointsbank.errors import Conflict, Invalid, NotFound, Refused
+from pointsbank.errors import Conflict, DomainError, Invalid, NotFound, Refused
 from pointsbank.extensions import db
 from pointsbank.ledger import service as ledger
 from pointsbank.ledger.models import Account, Transfer
 from pointsbank.people.models import User
 from pointsbank.stations import codes
+from pointsbank.stations.attempts import counted
 from pointsbank.stations.models import PayCode, Redemption, RedemptionLine, Reservation, Station
 from pointsbank.stations.paycodes import SCAN_GRACE, find_pay_code, pay_code_query, pay_code_usable, pay_payload
 from pointsbank.stations.pricing import (
@@ -81,6 +82,18 @@ def look_up(clerk: User, station: Station, text: str) -> CodeInfo:
         proxy=code.proxy,
         expires_at=code.expires_at,
     )
+
+
+def check_code(clerk: User, station: Station, text: str) -> CodeInfo | DomainError:
+    """look_up with the attempt limit on typed codes (a wrong one is returned to raise after the commit)."""
+    return counted(clerk, station, text, lambda: look_up(clerk, station, text))
+
+
+def confirm(
+    clerk: User, station: Station, text: str, lines: Iterable[tuple[int, int]], *, key: str | None = None
+) -> Redemption | DomainError:
+    """redeem with the attempt limit on typed codes (a wrong one is returned to raise after the commit)."""
+    return counted(clerk, station, text, lambda: redeem(clerk, station, text, lines, key=key))
 
 
 # ---------------------------------------------------------------- redemption

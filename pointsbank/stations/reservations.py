@@ -11,12 +11,13 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from pointsbank.db import advisory_lock, utcnow
-from pointsbank.errors import Conflict, NotFound, Refused
+from pointsbank.errors import Conflict, DomainError, NotFound, Refused
 from pointsbank.extensions import db
 from pointsbank.ledger import service as ledger
 from pointsbank.ledger.models import Hold
 from pointsbank.people.models import User
 from pointsbank.stations import codes
+from pointsbank.stations.attempts import counted
 from pointsbank.stations.models import Redemption, RedemptionLine, Reservation, ReservationLine, Station
 from pointsbank.stations.pricing import (
     KEY_LOCK,
@@ -284,3 +285,8 @@ def hand_over(clerk: User, station: Station, text: str, *, key: str | None = Non
     redemption.balance_after = available_points(reservation.resident)
     db.session.flush()
     return redemption
+
+
+def hand_over_counted(clerk: User, station: Station, text: str, *, key: str | None = None) -> Redemption | DomainError:
+    """hand_over with the attempt limit on typed codes (a wrong one is returned to raise after the commit)."""
+    return counted(clerk, station, text, lambda: hand_over(clerk, station, text, key=key))
