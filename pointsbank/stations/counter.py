@@ -16,7 +16,7 @@ from pointsbank.errors import Conflict, DomainError, Invalid, NotFound, Refused
 from pointsbank.extensions import db
 from pointsbank.ledger import service as ledger
 from pointsbank.ledger.models import Account, Transfer
-from pointsbank.people.models import User
+from pointsbank.people.models import Community, User
 from pointsbank.stations import codes
 from pointsbank.stations.attempts import counted
 from pointsbank.stations.models import PayCode, Redemption, RedemptionLine, Reservation, Station
@@ -217,14 +217,16 @@ def redeem(
 # ---------------------------------------------------------------- undo and refund
 
 
-def undo_minutes() -> int:
-    """Minutes a clerk may undo a redemption (PB_UNDO_MINUTES, default 10)."""
+def undo_minutes(community: Community | None = None) -> int:
+    """Minutes a clerk may undo a redemption: the community's setting (PB_UNDO_MINUTES or 10 without one)."""
+    if community is not None and community.undo_minutes is not None:
+        return community.undo_minutes
     return int(current_app.config.get("PB_UNDO_MINUTES") or os.environ.get("PB_UNDO_MINUTES") or 10)
 
 
 def undo_deadline(redemption: Redemption) -> datetime:
     """Until when the clerk may undo this redemption."""
-    return aware(redemption.created_at) + timedelta(minutes=undo_minutes())
+    return aware(redemption.created_at) + timedelta(minutes=undo_minutes(redemption.station.community))
 
 
 def can_undo(user: User, redemption: Redemption, now: datetime | None = None) -> bool:
@@ -263,7 +265,7 @@ def _end_redemption(actor: User, redemption: Redemption, status: str, reason: st
 
 
 def undo(clerk: User, redemption: Redemption) -> Redemption:
-    """The clerk takes a redemption back within PB_UNDO_MINUTES: points and stock return."""
+    """The clerk takes a redemption back within the community's undo minutes: points and stock return."""
     if not can_operate(clerk, redemption.station):
         raise NotFound("redemption_not_found")
     if redemption.status != "done":
@@ -271,7 +273,10 @@ def undo(clerk: User, redemption: Redemption) -> Redemption:
     if utcnow() >= undo_deadline(redemption):
         raise Refused(
             "undo_window_passed",
-            _l("Undo is possible for %(minutes)s minutes. Ask a coordinator for a refund.", minutes=undo_minutes()),
+            _l(
+                "Undo is possible for %(minutes)s minutes. Ask a coordinator for a refund.",
+                minutes=undo_minutes(redemption.station.community),
+            ),
         )
     return _end_redemption(clerk, redemption, "undone", "撤销兑换", restock=True)
 

@@ -15,7 +15,7 @@ from pointsbank.errors import Conflict, DomainError, NotFound, Refused
 from pointsbank.extensions import db
 from pointsbank.ledger import service as ledger
 from pointsbank.ledger.models import Hold
-from pointsbank.people.models import User
+from pointsbank.people.models import Community, User
 from pointsbank.stations import codes
 from pointsbank.stations.attempts import counted
 from pointsbank.stations.models import Redemption, RedemptionLine, Reservation, ReservationLine, Station
@@ -35,8 +35,10 @@ from pointsbank.stations.stock import items_by_id, move_stocks
 RESERVATION_HOURS = 48
 
 
-def reservation_hours() -> int:
-    """Hours an unclaimed reservation is kept (PB_RESERVATION_HOURS, default 48)."""
+def reservation_hours(community: Community | None = None) -> int:
+    """Hours an unclaimed reservation is kept: the community's setting (PB_RESERVATION_HOURS or 48 without one)."""
+    if community is not None and community.reservation_hours is not None:
+        return community.reservation_hours
     return int(
         current_app.config.get("PB_RESERVATION_HOURS") or os.environ.get("PB_RESERVATION_HOURS") or RESERVATION_HOURS
     )
@@ -90,7 +92,7 @@ def reserve(
         total=total,
         secret=codes.new_secret(),
         digits=digits,
-        expires_at=now + timedelta(hours=reservation_hours()),
+        expires_at=now + timedelta(hours=reservation_hours(station.community)),
         lines=[
             ReservationLine(item_id=p.item.id, item_name=p.item.name, qty=p.qty, unit_points=p.item.points)
             for p in priced

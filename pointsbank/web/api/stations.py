@@ -314,7 +314,7 @@ def get_redemption(redemption_id: int):
 @api_auth
 @unit_of_work
 def undo_redemption(redemption_id: int):
-    """The clerk undoes a redemption within PB_UNDO_MINUTES: points and stock return."""
+    """The clerk undoes a redemption within the community's undo minutes: points and stock return."""
     redemption = svc.redemption_for(current_user, redemption_id)
     return svc.undo(current_user, redemption)
 
