@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -45,8 +46,10 @@ class TooManyAttempts(DomainError):
 
 def limits() -> tuple[int, timedelta]:
     """(attempts, window): PB_CODE_ATTEMPTS and PB_CODE_ATTEMPT_MINUTES, default 10 per 5 minutes."""
-    attempts = int(current_app.config.get("PB_CODE_ATTEMPTS") or ATTEMPTS)
-    return attempts, timedelta(minutes=int(current_app.config.get("PB_CODE_ATTEMPT_MINUTES") or WINDOW_MINUTES))
+    config, env = current_app.config, os.environ
+    attempts = int(config.get("PB_CODE_ATTEMPTS") or env.get("PB_CODE_ATTEMPTS") or ATTEMPTS)
+    minutes = int(config.get("PB_CODE_ATTEMPT_MINUTES") or env.get("PB_CODE_ATTEMPT_MINUTES") or WINDOW_MINUTES)
+    return attempts, timedelta(minutes=minutes)
 
 
 def is_typed(text: str) -> bool:
