@@ -3,8 +3,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
 
 class LoginForm(FlaskForm):
@@ -22,6 +22,9 @@ class PasswordForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     name = StringField(_l("What is it for?"), validators=[DataRequired(), Length(max=60)])
+    scope = SelectField(_l("What may it do?"), default="read")
+    days = IntegerField(_l("Valid for (days)"), default=90, validators=[DataRequired(), NumberRange(min=1, max=365)])
+    password = PasswordField(_l("Your password (again)"), validators=[Optional(), Length(max=128)])
 
 
 class ResidentForm(FlaskForm):

@@ -32,9 +32,29 @@ class TokenSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=60))
     prefix = ma.fields.String(dump_only=True)
+    scope = ma.fields.String(dump_only=True, metadata={"description": "read, counter or manage"})
     created_at = ma.fields.DateTime(dump_only=True)
+    expires_at = ma.fields.DateTime(dump_only=True, allow_none=True)
     last_used_at = ma.fields.DateTime(dump_only=True, allow_none=True)
     revoked_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+
+
+class NewTokenArgsSchema(ma.Schema):
+    """A new token: from a logged-in session whose password was typed in the last few minutes (or given here)."""
+
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=60))
+    scope = ma.fields.String(
+        load_default="read",
+        validate=ma.validate.OneOf(["read", "counter", "manage"]),
+        metadata={"description": "read: GET only; counter: read and the station counter; manage: everything"},
+    )
+    expires_in_days = ma.fields.Integer(load_default=90, validate=ma.validate.Range(min=1, max=365))
+    password = ma.fields.String(
+        load_only=True,
+        load_default=None,
+        validate=ma.validate.Length(max=128),
+        metadata={"description": "Your password, when it was not typed in this session in the last few minutes"},
+    )
 
 
 class NewTokenSchema(TokenSchema):
@@ -156,3 +176,7 @@ class ImportResultSchema(ma.Schema):
 class CommunityPageSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(CommunityTreeSchema))
     total = ma.fields.Integer()
+
+
+class SessionsEndedSchema(ma.Schema):
+    ended = ma.fields.Integer(metadata={"description": "How many sessions were ended"})
