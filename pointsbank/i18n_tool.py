@@ -35,6 +35,7 @@ def sources(feature: str) -> list[Path]:
     paths = [
         PKG / feature,
         PKG / "web" / "pages" / f"{feature}.py",
+        *sorted((PKG / "web" / "pages").glob(f"{feature}_*.py")),
         PKG / "web" / "api" / f"{feature}.py",
         ROOT / "templates" / feature,
     ]

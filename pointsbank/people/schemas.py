@@ -180,3 +180,35 @@ class CommunityPageSchema(ma.Schema):
 
 class SessionsEndedSchema(ma.Schema):
     ended = ma.fields.Integer(metadata={"description": "How many sessions were ended"})
+
+
+def _settings_fields(required: bool) -> dict:
+    from pointsbank.people.settings import SETTINGS
+
+    fields = {}
+    for s in SETTINGS:
+        meta = {"description": str(s.help)}
+        if s.kind == "bool":
+            fields[s.name] = ma.fields.Boolean(required=required, metadata=meta)
+        elif s.kind == "choice":
+            fields[s.name] = ma.fields.String(required=required, validate=ma.validate.OneOf(s.choices), metadata=meta)
+        else:
+            fields[s.name] = ma.fields.Integer(
+                required=required, strict=True, validate=ma.validate.Range(min=s.low, max=s.high), metadata=meta
+            )
+    return fields
+
+
+CommunitySettingsSchema = ma.Schema.from_dict(_settings_fields(True), name="CommunitySettingsSchema")
+
+
+class _SettingsPatchBase(ma.Schema):
+    @ma.validates_schema
+    def _not_empty(self, data, **_kw):
+        if not data:
+            raise ma.ValidationError("Send at least one setting.", "_schema")
+
+
+SettingsPatchSchema = type(
+    "SettingsPatchSchema", (_SettingsPatchBase,), {**_settings_fields(False), "__doc__": "Some settings to change."}
+)

@@ -9,9 +9,11 @@ from pointsbank.db import unit_of_work
 from pointsbank.errors import Invalid
 from pointsbank.people import accounts, service, tokens
 from pointsbank.people import login as logins
+from pointsbank.people import settings as community_settings
 from pointsbank.people.importing import import_residents, parse_sheet
 from pointsbank.people.schemas import (
     CommunityPageSchema,
+    CommunitySettingsSchema,
     DistrictTreeSchema,
     GrantPageSchema,
     GrantSchema,
@@ -29,6 +31,7 @@ from pointsbank.people.schemas import (
     RegisteredResidentSchema,
     ResidentPageSchema,
     SessionsEndedSchema,
+    SettingsPatchSchema,
     TokenSchema,
 )
 from pointsbank.web.api.base import SECURITY, SESSION, ApiBlueprint, ErrorSchema, api_auth
@@ -309,3 +312,31 @@ def end_resident_sessions(community_id: int, user_id: int):
 def unlock_resident_login(community_id: int, user_id: int):
     """Let a resident locked out by failed logins try again now (audited)."""
     logins.unlock(current_user, service.community_in_scope(current_user, community_id), user_id)
+
+
+# --- community settings --------------------------------------------------------------------------------------
+
+
+@blp.get("/communities/<int:community_id>/settings")
+@blp.response(200, CommunitySettingsSchema)
+@blp.alt_response(404, **NOT_FOUND)
+@blp.doc(security=SECURITY)
+@api_auth
+def get_settings(community_id: int):
+    """A community's settings (its coordinators)."""
+    return community_settings.current(service.community_in_scope(current_user, community_id))
+
+
+@blp.patch("/communities/<int:community_id>/settings")
+@blp.arguments(SettingsPatchSchema)
+@blp.response(200, CommunitySettingsSchema)
+@blp.alt_response(400, **INVALID)
+@blp.alt_response(404, **NOT_FOUND)
+@blp.doc(security=SECURITY)
+@api_auth
+@unit_of_work
+def change_settings(data, community_id: int):
+    """Change some settings; out-of-range values are refused (400, details.fields) and nothing changes; audited."""
+    community = service.community_in_scope(current_user, community_id)
+    community_settings.update(current_user, community, data)
+    return community_settings.current(community)

@@ -26,7 +26,13 @@ from pointsbank.errors import DomainError
 from pointsbank.extensions import limiter
 from pointsbank.people import accounts, service, sessions, tokens
 from pointsbank.people import login as logins
-from pointsbank.people.forms import GrantForm, ImportForm, LoginForm, PasswordForm, PlaceForm, ResidentForm, TokenForm
+from pointsbank.people.forms import (
+    ImportForm,
+    LoginForm,
+    PasswordForm,
+    ResidentForm,
+    TokenForm,
+)
 from pointsbank.people.importing import import_residents, parse_sheet, template_sheet
 from pointsbank.people.models import Community
 from pointsbank.web.nav import Link
@@ -134,6 +140,13 @@ def home_links(user) -> list[Link]:
                 _("Residents of %(name)s", name=community.name),
                 url_for("people.residents", community_id=community.id),
                 _("Register or import residents"),
+            )
+        )
+        links.append(
+            Link(
+                _("Settings of %(name)s", name=community.name),
+                url_for("people.community_settings_page", community_id=community.id),
+                _("Expiry, four-eyes threshold, public notice, undo, reservations"),
             )
         )
     if user.is_admin:
@@ -352,117 +365,5 @@ def sheet_template(community_id: int):
     )
 
 
-# --- hierarchy and roles (admins) ----------------------------------------------------------------------------
-
-
-def _try(action, success: str) -> None:
-    """Run an admin action; a refusal (not a missing object) becomes an error message on the same page."""
-    try:
-        action()
-    except DomainError as err:
-        if err.status == 404:
-            raise
-        flash(str(err.message), "error")
-    else:
-        flash(success, "success")
-
-
-KIND_LABELS = {"district": _l("District"), "street": _l("Street"), "community": _l("Community"), "grid": _l("Grid")}
-
-
-@bp.get("/admin/places")
-@login_required
-def places():
-    """The hierarchy 区 › 街道 › 社区 › 网格 with forms to add, rename and delete."""
-    service.require_admin(current_user)
-    return render_template("admin/places.html", districts=service.hierarchy_tree(), form=PlaceForm(), kinds=KIND_LABELS)
-
-
-@bp.post("/admin/places/<kind>")
-@login_required
-@unit_of_work
-def add_place(kind: str):
-    """Add a place under its parent."""
-    service.require_admin(current_user)
-    form = PlaceForm()
-    if not form.validate_on_submit():
-        flash(_("Enter a name of 1 to 80 characters."), "error")
-    else:
-        _try(lambda: service.add_place(kind, form.name.data, request.form.get("parent_id", type=int)), _("Saved."))
-    return redirect(url_for("people.places"))
-
-
-@bp.post("/admin/places/<kind>/<int:place_id>/rename")
-@login_required
-@unit_of_work
-def rename_place(kind: str, place_id: int):
-    """Rename a place."""
-    service.require_admin(current_user)
-    form = PlaceForm()
-    if not form.validate_on_submit():
-        flash(_("Enter a name of 1 to 80 characters."), "error")
-    else:
-        _try(lambda: service.rename_place(kind, place_id, form.name.data), _("Saved."))
-    return redirect(url_for("people.places"))
-
-
-@bp.post("/admin/places/<kind>/<int:place_id>/delete")
-@login_required
-@unit_of_work
-def delete_place(kind: str, place_id: int):
-    """Delete an empty place."""
-    service.require_admin(current_user)
-    _try(lambda: service.delete_place(kind, place_id), _("Deleted."))
-    return redirect(url_for("people.places"))
-
-
-def _grant_form() -> GrantForm:
-    form = GrantForm()
-    communities, stations = service.grant_choices()
-    form.community_id.choices = [(0, "—")] + [(c.id, c.name) for c in communities]
-    form.station_id.choices = [(0, "—")] + [(s.id, s.name) for s in stations]
-    return form
-
-
-@bp.route("/admin/roles", methods=["GET", "POST"])
-@login_required
-@unit_of_work
-def roles():
-    """Role grants: coordinator for a community, clerk for a station, admin."""
-    service.require_admin(current_user)
-    form = _grant_form()
-    if form.validate_on_submit():
-        try:
-            user = service.find_user_by_phone(form.phone.data)
-            service.grant_role_by_ids(
-                user, form.role.data, form.community_id.data or None, form.station_id.data or None, actor=current_user
-            )
-        except DomainError as err:
-            form.phone.errors = list(form.phone.errors) + [str(err.message)]
-        else:
-            flash(_("Role granted to %(name)s.", name=user.name), "success")
-            return redirect(url_for("people.roles"))
-    page = page_arg()
-    grants, total = service.list_grants(page=page, per_page=PER_PAGE)
-    status = 400 if request.method == "POST" else 200
-    places = {("community", v): label for v, label in form.community_id.choices}
-    places.update({("station", v): label for v, label in form.station_id.choices})
-    return render_template(
-        "admin/roles.html",
-        form=form,
-        grants=grants,
-        total=total,
-        page=page,
-        places=places,
-        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
-    ), status
-
-
-@bp.post("/admin/roles/<int:grant_id>/revoke")
-@login_required
-@unit_of_work
-def revoke_role(grant_id: int):
-    """Take a role back."""
-    service.require_admin(current_user)
-    _try(lambda: service.revoke_grant(grant_id, current_user), _("The role was taken back."))
-    return redirect(url_for("people.roles"))
+# The admin pages (hierarchy, roles) and community settings live beside this module, on the same blueprint.
+from pointsbank.web.pages import people_admin  # noqa: E402, F401
