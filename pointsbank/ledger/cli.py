@@ -37,10 +37,20 @@ def verify_command() -> None:
     for problem in report.problems:
         click.echo(f"PROBLEM {problem}", err=True)
     summary = f"checked {report.transfers} transfers, {report.accounts} accounts, {report.seals} seals"
-    if not report.ok:
+    audit_ok = _audit_chain_holds()
+    if not report.ok or not audit_ok:
         click.echo(f"ledger verify FAILED: {len(report.problems)} problem(s); {summary}", err=True)
         raise SystemExit(1)
     click.echo(f"ledger OK: {summary}")
+
+
+def _audit_chain_holds() -> bool:
+    """The audit log's own chain, reported with the ledger's (`flask audit verify` alone checks just it)."""
+    from pointsbank.audit.cli import chain_line
+
+    ok, line = chain_line()
+    click.echo(line, err=not ok)
+    return ok
 
 
 @ledger_group.command("expire-holds")
