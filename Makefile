@@ -12,7 +12,9 @@ VENDOR := pointsbank/static/vendor
 
 run: install vendor translations migrate seed serve
 
+# The scheduler (`flask jobs run`) runs beside the development server and stops with it.
 serve:
+	@$(BIN)/flask jobs run & jobs=$$!; trap 'kill $$jobs 2>/dev/null; wait $$jobs 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PB_PORT)
 
 test: install-dev vendor translations browser-deps

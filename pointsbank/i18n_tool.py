@@ -17,7 +17,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "pointsbank"
-FEATURES = ("people", "ledger", "rules", "activities", "reports", "stations", "insights", "audit")
+FEATURES = (
+    "people",
+    "ledger",
+    "rules",
+    "activities",
+    "reports",
+    "stations",
+    "insights",
+    "audit",
+    "jobs",
+    "notices",
+)
 LOCALE = "zh_Hans"
 
 

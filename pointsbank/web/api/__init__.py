@@ -2,7 +2,18 @@
 
 from importlib import import_module
 
-MODULES = ("people", "ledger", "rules", "activities", "reports", "stations", "insights", "audit")
+MODULES = (
+    "people",
+    "ledger",
+    "rules",
+    "activities",
+    "reports",
+    "stations",
+    "insights",
+    "audit",
+    "notices",
+    "jobs",
+)
 
 
 def API_BLUEPRINTS() -> list:  # noqa: N802

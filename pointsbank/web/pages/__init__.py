@@ -2,7 +2,19 @@
 
 from importlib import import_module
 
-MODULES = ("home", "people", "ledger", "rules", "activities", "reports", "stations", "insights", "audit")
+MODULES = (
+    "home",
+    "people",
+    "ledger",
+    "rules",
+    "activities",
+    "reports",
+    "stations",
+    "insights",
+    "audit",
+    "notices",
+    "jobs",
+)
 
 
 def PAGE_BLUEPRINTS() -> list:  # noqa: N802
