@@ -23,6 +23,7 @@ import sqlalchemy as sa
 COMMUNITY_SIZE = 25_000
 TRANSFERS = 10  # per resident: 20 entries per resident, 10M entries at 500,000 residents
 MEASURED_WEEKLY = 5_000
+BUSY = 5_000  # extra entries of resident 1
 ITEMS = 4
 PHONE_BASE = 16600000000
 
@@ -72,12 +73,16 @@ def _sql(residents: int, communities: int, seed: int, password_hash: str) -> lis
         # t: one row per transfer; resident i's slot s gets id s * n + i, so ids follow time.
         f"""CREATE TEMP TABLE t AS
             SELECT id, i, k, s, kind, at,
-                CASE WHEN kind = 'spend' THEN 3 ELSE 1 + abs(hashint4(i * 31 + s + {seed} * 7919)) % 20 END AS amount
+                CASE WHEN kind = 'spend' THEN 3 ELSE 5 + abs(hashint4(i * 31 + s + {seed} * 7919)) % 20 END AS amount
             FROM (SELECT s * {n} + i AS id, i, (i - 1) / {COMMUNITY_SIZE} + 1 AS k, s,
                 CASE WHEN s = {spend_slot} OR (s = {TRANSFERS - 1} AND i > {MEASURED_WEEKLY} AND i <= {COMMUNITY_SIZE})
                      THEN 'spend' ELSE 'award' END AS kind,
                 now() - ({TRANSFERS - 1} - s) * interval '7 days' - ({n} - i) * interval '50 microseconds' AS at
-                FROM generate_series(0, {TRANSFERS - 1}) s, generate_series(1, {n}) i) g""",
+                FROM generate_series(0, {TRANSFERS - 1}) s, generate_series(1, {n}) i
+                UNION ALL  -- resident 1 is busy: BUSY more awards, ten weeks back (a long statement)
+                SELECT {TRANSFERS * n} + s, 1, 1, {TRANSFERS} + s, 'award',
+                    now() - interval '70 days' + s * interval '1 second'
+                FROM generate_series(1, {BUSY}) s) g""",
         # other: the non-resident side (issuance pays awards, the station receives spends).
         f"""CREATE TEMP TABLE tx AS
             SELECT id, i, k, kind, at, amount,
@@ -149,7 +154,7 @@ def build(url: str, residents: int, seed: int = 1, verbose: bool = False) -> Dis
             conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
-    transfers = residents * TRANSFERS
+    transfers = residents * TRANSFERS + BUSY
     return District(residents, communities, transfers, 2 * transfers)
 
 

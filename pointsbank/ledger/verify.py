@@ -45,22 +45,48 @@ def verify(progress: Progress | None = None) -> Report:
     progress("adding up", 0, 1)
     with ExitStack() as stack:
         parallel = db.engine.dialect.name == "postgresql"
-        main, *others = _connections(stack, 4 if parallel else 1)
+        main, *others = _connections(stack, 3 if parallel else 1)
         report.transfers = main.scalar(sa.select(sa.func.count()).select_from(t)) or 0
         report.accounts = main.scalar(sa.select(sa.func.count()).select_from(a)) or 0
-        passes = (_transfer_problems, _broken_chains, _off_balances)
-        if parallel:  # the summing passes run at once, on one snapshot, while this thread re-hashes the seals
-            with ThreadPoolExecutor(len(passes)) as pool:
-                futures = [pool.submit(run, conn) for run, conn in zip(passes, others, strict=True)]
+        ids, accounts = _halves(main, t.c.id), _halves(main, a.c.id)
+        # Two lanes of equal work, each on its own connection; this thread re-hashes the seals meanwhile.
+        lanes = [
+            [(_transfer_problems, ids[0]), (_broken_chains, accounts[1])],
+            [(_broken_chains, accounts[0]), (_transfer_problems, ids[1])],
+        ]
+        if parallel:
+            with ThreadPoolExecutor(len(lanes)) as pool:
+                futures = [pool.submit(_run_lane, conn, lane) for conn, lane in zip(others, lanes, strict=True)]
                 seals = _seal_problems(main, report, canonical, progress)
-                transfers, broken, off = (f.result() for f in futures)
+                found = [f.result() for f in futures]
         else:
-            transfers, broken, off = (run(main) for run in passes)
+            found = [_run_lane(main, lane) for lane in lanes]
             seals = _seal_problems(main, report, canonical, progress)
-        accounts = _account_problems(main, broken | off)
-        report.problems += transfers + accounts + _hold_problems(main) + seals
+        transfers = sorted(found[0][0] + found[1][1], key=_transfer_order)
+        broken = found[0][1] | found[1][0]
+        accounts_found = _account_problems(main, broken | _off_balances(main))
+        report.problems += transfers + _grand_total(main, transfers) + accounts_found + _hold_problems(main) + seals
     progress("done", 1, 1)
     return report
+
+
+Span = tuple[int, int]  # lo < id <= hi
+UNBOUNDED = 2**31 - 1  # ids are 4-byte integers
+
+
+def _halves(conn: sa.Connection, column: sa.Column) -> tuple[Span, Span]:
+    """Every id cut in two halves at the middle of the table's ids (rows pointing outside it are counted too)."""
+    lo, hi = conn.execute(sa.select(sa.func.min(column), sa.func.max(column))).one()
+    mid = ((lo or 0) + (hi or 0)) // 2
+    return (-UNBOUNDED - 1, mid), (mid, UNBOUNDED)
+
+
+def _run_lane(conn: sa.Connection, lane: list) -> list:
+    return [run(conn, span) for run, span in lane]
+
+
+def _transfer_order(problem: str) -> int:
+    return int(problem.split()[1].rstrip(":"))
 
 
 def _connections(stack: ExitStack, count: int) -> list[sa.Connection]:
@@ -74,20 +100,24 @@ def _connections(stack: ExitStack, count: int) -> list[sa.Connection]:
     for _ in range(count - 1):
         conn = stack.enter_context(db.engine.connect()).execution_options(isolation_level="REPEATABLE READ")
         conn.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+        conn.exec_driver_sql("SET LOCAL work_mem = '128MB'")  # the ordered pass sorts in memory, per connection
         result.append(conn)
     return result
 
 
-def _transfer_problems(conn: sa.Connection) -> list[str]:
-    """Transfers whose entries do not sum to 0 over 2+, entries without a transfer, the grand total (one pass)."""
+def _transfer_problems(conn: sa.Connection, span: Span) -> list[str]:
+    """Transfers in span whose entries do not sum to 0 over 2+, and entries without a transfer (one pass)."""
+    lo, hi = span
     g = (
         sa.select(e.c.transfer_id, sa.func.sum(e.c.amount).label("total"), sa.func.count().label("n"))
+        .where(e.c.transfer_id > lo, e.c.transfer_id <= hi)
         .group_by(e.c.transfer_id)
         .subquery("g")
     )
     rows = conn.execute(
         sa.select(t.c.id, g.c.transfer_id, g.c.total, g.c.n)
         .select_from(t.join(g, g.c.transfer_id == t.c.id, full=True))
+        .where(sa.or_(t.c.id.is_(None), t.c.id > lo), sa.or_(t.c.id.is_(None), t.c.id <= hi))
         .where(sa.or_(t.c.id.is_(None), g.c.transfer_id.is_(None), g.c.total != 0, g.c.n < 2))
         .order_by(sa.func.coalesce(t.c.id, g.c.transfer_id))
     ).all()
@@ -103,17 +133,25 @@ def _transfer_problems(conn: sa.Connection) -> list[str]:
     if orphans:
         for entry_id in conn.scalars(sa.select(e.c.id).where(e.c.transfer_id.in_(orphans)).order_by(e.c.id)):
             problems.append(f"entry {entry_id}: its transfer is missing")
-    if rows:  # otherwise every group sums to 0, and so does the whole
-        total = int(conn.scalar(sa.select(sa.func.coalesce(sa.func.sum(e.c.amount), 0))) or 0)
-        if total != 0:
-            problems.append(f"all entries sum to {total} (must be 0)")
     return problems
 
 
-def _broken_chains(conn: sa.Connection) -> set[int]:
-    """Accounts with an entry whose balance_after is not the one before it plus its amount (one ordered pass)."""
+def _grand_total(conn: sa.Connection, transfer_problems: list[str]) -> list[str]:
+    """All entries together sum to 0 (checked only when some transfer does not: otherwise it follows)."""
+    if not transfer_problems:
+        return []
+    total = int(conn.scalar(sa.select(sa.func.coalesce(sa.func.sum(e.c.amount), 0))) or 0)
+    return [f"all entries sum to {total} (must be 0)"] if total != 0 else []
+
+
+def _broken_chains(conn: sa.Connection, span: Span) -> set[int]:
+    """Accounts in span with an entry whose balance_after is not the one before plus its amount (one ordered pass)."""
     before = sa.func.lag(e.c.balance_after, 1, 0).over(partition_by=e.c.account_id, order_by=e.c.id)
-    x = sa.select(e.c.account_id, e.c.amount, e.c.balance_after, before.label("before")).subquery("x")
+    x = (
+        sa.select(e.c.account_id, e.c.amount, e.c.balance_after, before.label("before"))
+        .where(e.c.account_id > span[0], e.c.account_id <= span[1])
+        .subquery("x")
+    )
     return set(conn.scalars(sa.select(x.c.account_id).where(x.c.balance_after - x.c.amount != x.c.before).distinct()))
 
 
