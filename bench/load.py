@@ -102,7 +102,7 @@ def wrk_path() -> str:
 
 def wrk(url: str, script: str, args: list[str], seconds: float) -> Load:
     """Run wrk with one of the lua scripts against url for seconds; parse its JSON summary."""
-    command = [wrk_path(), *WRK, f"-d{seconds:g}s", "-s", str(LUA / script), url, "--", *args]
+    command = [wrk_path(), *WRK, f"-d{max(1, round(seconds))}s", "-s", str(LUA / script), url, "--", *args]
     env = dict(os.environ, PB_BENCH_LUA=str(LUA))
     out = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
     line = next(x for x in out.splitlines() if x.startswith("WRKJSON "))

@@ -24,7 +24,7 @@ def test_quick_bench_runs_end_to_end():
             pytest.skip(f"{tool} not installed (apt-get install {tool})")
     admin = sa.make_url(PG_URL).set(database="postgres").render_as_string(hide_password=False)
     env = dict(os.environ, BENCH_QUICK="1", PB_BENCH_POSTGRES_URL=admin)
-    args = ["--scales", "300", "--workers", "sync", "--seconds", "0.5", "--repeat", "1", "--codes", "40"]
+    args = ["--scales", "300", "--workers", "sync", "--seconds", "1", "--repeat", "1", "--codes", "40"]
     done = subprocess.run(
         [sys.executable, "-m", "bench.run", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
     )
