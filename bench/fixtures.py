@@ -110,7 +110,7 @@ def issue_codes(app, resident_ids: list[int], fixtures: Fixtures, path: Path, ba
 
             lines += [json.dumps({"code": p, "lines": fixtures.basket}) for p in run_in_unit(issue)]
             db.session.remove()
-    path.write_text("\n".join(lines) + "\n")
+    path.write_text("\n".join(reversed(lines)) + "\n")  # the freshest codes first: a code lives a minute
     return path
 
 

@@ -36,7 +36,7 @@ def options() -> argparse.Namespace:
     parser.add_argument("--main-scale", type=int, default=None, help="district for the load table (default: middle)")
     parser.add_argument("--seconds", type=float, default=1 if QUICK else 10, help="seconds per load")
     parser.add_argument("--workers", default="sync,gthread")
-    parser.add_argument("--codes", type=int, default=300 if QUICK else 12_000, help="pay codes per redemption load")
+    parser.add_argument("--codes", type=int, default=300 if QUICK else 3_000, help="pay codes for the first redemption load")
     parser.add_argument("--logins", type=int, default=4 if QUICK else LOGINS, help="residents logged in for reads")
     parser.add_argument("--pgbench-scale", type=int, default=1 if QUICK else 10)
     parser.add_argument("--repeat", type=int, default=2 if QUICK else 10, help="GETs per timed page")
@@ -92,6 +92,7 @@ def main() -> int:
     lines: list[str] = []
     started = time.perf_counter()
     print(f"bench: scales {args.scales}, loads of {args.seconds:g} s, workers {args.workers}", flush=True)
+    load_before = os.getloadavg()[1]
     ref_db = pg.new_database("pb_bench_ref")
     pgbench_db = pg.new_database("pb_bench_pgbench")
     databases = [ref_db, pgbench_db]
@@ -121,7 +122,11 @@ def main() -> int:
             pg.drop_database(name)
         shutil.rmtree(folder, ignore_errors=True)
     print("\n".join(lines))
-    print(f"(whole run: {time.perf_counter() - started:.0f} s)")
+    cores, load_after = os.cpu_count(), os.getloadavg()[1]
+    print(
+        f"(whole run: {time.perf_counter() - started:.0f} s on {cores} cores; 5-minute load average "
+        f"{load_before:.1f} at the start, {load_after:.1f} at the end: above {cores} means other work shared the cores)"
+    )
     return 0
 
 
