@@ -90,7 +90,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=1000)
     parser.add_argument("--requests", type=int, default=300)
     args = parser.parse_args()
-    from bench.dataset import build
+    from bench.small_dataset import build
     from pointsbank.db import run_in_unit
     from pointsbank.extensions import db
     from pointsbank.ledger import service as ledger
