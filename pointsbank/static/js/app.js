@@ -1,0 +1,29 @@
+/* Every page: "读给我听" buttons read their figures aloud with the browser's speech synthesis in the page's language. */
+(function () {
+  "use strict";
+  var lang = document.documentElement.lang || "zh-Hans";
+  var speechLang = lang.indexOf("zh") === 0 ? "zh-CN" : "en-US";
+
+  function speak(text) {
+    if (!("speechSynthesis" in window) || !text) {
+      return false;
+    }
+    window.speechSynthesis.cancel();
+    var utterance = new window.SpeechSynthesisUtterance(text);
+    utterance.lang = speechLang;
+    utterance.rate = 0.9;
+    window.speechSynthesis.speak(utterance);
+    return true;
+  }
+  window.pbSpeak = speak;
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-speak]") : null;
+    if (button) {
+      speak(button.dataset.speak);
+    }
+  });
+  if (!("speechSynthesis" in window)) {
+    document.querySelectorAll("[data-speak]").forEach(function (b) { b.hidden = true; });
+  }
+})();
