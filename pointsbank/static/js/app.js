@@ -1,4 +1,4 @@
-/* Every page: "读给我听" buttons read their figures aloud with the browser's speech synthesis in the page's language. */
+/* Every page: keyboard-reachable wide tables, and "读给我听" buttons read their figures aloud with the browser's speech synthesis in the page's language. */
 (function () {
   "use strict";
   var lang = document.documentElement.lang || "zh-Hans";
@@ -21,6 +21,12 @@
     var button = event.target.closest ? event.target.closest("[data-speak]") : null;
     if (button) {
       speak(button.dataset.speak);
+    }
+  });
+  // A wide table scrolls inside its box: make the box reachable by keyboard.
+  document.querySelectorAll(".table-wrap").forEach(function (box) {
+    if (box.scrollWidth > box.clientWidth + 1 && !box.hasAttribute("tabindex")) {
+      box.setAttribute("tabindex", "0");
     }
   });
   if (!("speechSynthesis" in window)) {
