@@ -168,7 +168,11 @@ FEEDBACK_PROBE = """
     const make = Ctx.prototype.createOscillator;
     Ctx.prototype.createOscillator = function () { bump('pb-tones'); return make.call(this); };
   }
-  navigator.vibrate = () => { bump('pb-vibrations'); return true; };
+  navigator.vibrate = pattern => {
+    const seen = JSON.parse(sessionStorage.getItem('pb-vibrations') || '[]');
+    sessionStorage.setItem('pb-vibrations', JSON.stringify(seen.concat([pattern])));
+    return true;
+  };
 })();
 """
 
@@ -185,10 +189,11 @@ def test_good_read_beeps_vibrates_and_shows_a_tick_a_refusal_sounds_different(li
     assert page.locator(".scanner-frame").count() == 1  # the aiming frame
     page.wait_for_selector("[data-resident]", timeout=20_000)
     assert page.evaluate("sessionStorage.getItem('pb-tones')") == "1"
-    assert page.evaluate("sessionStorage.getItem('pb-vibrations')") == "1"
-    # Asking for more than the resident has: the refusal plays two low tones.
+    assert page.evaluate("JSON.parse(sessionStorage.getItem('pb-vibrations'))") == [80]
+    # Asking for more than the resident has: the refusal plays two low tones and vibrates three times.
     page.fill(f"#qty_{data['rice']}", "3")
     page.click("#checkout-form button[type=submit]")
     page.wait_for_selector(".flash-error")
-    assert page.evaluate("sessionStorage.getItem('pb-tones')") == "3"
-    assert page.evaluate("sessionStorage.getItem('pb-vibrations')") == "2"
+    page.wait_for_function("JSON.parse(sessionStorage.getItem('pb-vibrations')).length >= 2")
+    assert page.evaluate("JSON.parse(sessionStorage.getItem('pb-vibrations'))")[1] == [120, 80, 120]
+    assert int(page.evaluate("sessionStorage.getItem('pb-tones')")) >= 3

@@ -117,3 +117,53 @@ def test_manifest_icons_and_theme_colour(client):
     assert {"192x192", "512x512"} <= sizes
     for icon in body["icons"] + [{"src": "/static/icons/favicon.ico"}, {"src": "/static/icons/apple-touch-icon.png"}]:
         assert client.get(icon["src"]).status_code == 200, icon["src"]
+
+
+def test_pay_status_follows_the_code_in_one_query(client, login, counter_setup, make_user):
+    from pointsbank.db import run_in_unit
+    from pointsbank.stations import service as svc
+
+    world = counter_setup()
+    login(world.resident)
+    code = run_in_unit(lambda: svc.issue_pay_code(world.resident))
+    url = f"/stations/pay/status?digits={code.digits}"
+    with _statements() as seen:
+        assert client.get(url).get_json() == {"state": "waiting"}
+    assert len([s for s in seen if "pay_code" in s]) == 1
+    run_in_unit(lambda: svc.look_up(world.clerk, world.station, code.digits))
+    assert client.get(url).get_json() == {"state": "scanned"}
+    redemption = run_in_unit(
+        lambda: svc.redeem(world.clerk, world.station, code.digits, [(world.rice.id, 1)], key="home-status-1")
+    )
+    body = client.get(url).get_json()
+    assert body == {"state": "used", "receipt": f"/stations/redemptions/{redemption.id}?paid=1"}
+    receipt = _html(client.get(body["receipt"]))
+    assert "支付成功" in receipt and 'href="/stations/pay"' in receipt and "data-new-balance>300<" in receipt
+    # Someone else's code, a code that never was, and bad input.
+    login(make_user(community=world.community))
+    assert client.get(url).get_json() == {"state": "unknown"}
+    assert client.get("/stations/pay/status?digits=12ab").status_code == 400
+    assert client.get("/stations/pay/status").status_code == 400
+
+
+def _statements():
+    from contextlib import contextmanager
+
+    import sqlalchemy as sa
+
+    from pointsbank.extensions import db
+
+    @contextmanager
+    def watch():
+        seen: list[str] = []
+
+        def record(conn, cursor, statement, *args):
+            seen.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            yield seen
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", record)
+
+    return watch()

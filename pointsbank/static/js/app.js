@@ -29,6 +29,35 @@
       box.setAttribute("tabindex", "0");
     }
   });
+  // A form with data-confirm asks first, in the page (no pop-up): the first button opens the question.
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    var open = form.querySelector("[data-confirm-open]");
+    var step = form.querySelector("[data-confirm-step]");
+    var cancel = form.querySelector("[data-confirm-cancel]");
+    if (!open || !step) {
+      return;
+    }
+    open.hidden = false;
+    step.hidden = true;
+    if (cancel) {
+      cancel.hidden = false;
+    }
+    open.addEventListener("click", function () {
+      open.hidden = true;
+      step.hidden = false;
+      var yes = step.querySelector("[type=submit]");
+      if (yes) {
+        yes.focus();
+      }
+    });
+    if (cancel) {
+      cancel.addEventListener("click", function () {
+        step.hidden = true;
+        open.hidden = false;
+        open.focus();
+      });
+    }
+  });
   if (!("speechSynthesis" in window)) {
     document.querySelectorAll("[data-speak]").forEach(function (b) { b.hidden = true; });
   }

@@ -70,6 +70,11 @@
 
   var marked = document.querySelector("[data-feedback]");
   var said = marked ? marked.dataset.feedback : (document.querySelector("main .flash-error") ? "bad" : "");
+  // Only when the page was just reached (not on a reload or going back to it).
+  var nav = performance.getEntriesByType ? performance.getEntriesByType("navigation")[0] : null;
+  if (nav && nav.type !== "navigate") {
+    said = "";
+  }
   if (said === "good" || said === "bad") {
     window.pbFeedback[said]();
   }

@@ -130,6 +130,24 @@ def forgot_password():
     return render_template("home/forgot.html")
 
 
+@bp.get("/stations/pay/status")
+@login_required
+def pay_status():
+    """What became of the pay code on my phone (?digits=): the page polls this and opens the receipt once used."""
+    from pointsbank.stations import paycodes
+
+    digits = request.args.get("digits", "")
+    if not (digits.isascii() and digits.isdigit() and len(digits) == 8):
+        return jsonify({"state": "unknown"}), 400
+    state, redemption_id = paycodes.pay_code_state(current_user, digits)
+    body: dict = {"state": state}
+    if redemption_id is not None:
+        body["receipt"] = url_for("stations.receipt", redemption_id=redemption_id, paid=1)
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.get("/manifest.webmanifest")
 def manifest():
     """The web app manifest in the reader's language, so a phone can add the bank to its home screen."""
