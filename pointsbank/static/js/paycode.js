@@ -52,6 +52,10 @@
     }).then(function (data) {
       img.src = data.qr;
       digits.textContent = data.digits.slice(0, 4) + " " + data.digits.slice(4);
+      var speak = pay.querySelector("[data-pay-speak]");
+      if (speak) {
+        speak.dataset.speak = speak.dataset.template.replace("{d}", data.digits.split("").join(" "));
+      }
       state = "waiting";
       say("");
       if (status) {
