@@ -270,6 +270,9 @@ def receipt(redemption_id: int):
         undo_until=svc.undo_deadline(redemption),
         can_refund=redemption.status == "done" and svc.can_manage(current_user, redemption.station),
         is_staff=svc.can_operate(current_user, redemption.station),
+        # After an undo or refund the receipt also shows the balance as it is now.
+        balance_now=svc.available_points(redemption.resident) if redemption.status != "done" else None,
+        paid=request.args.get("paid") == "1",
     )
 
 
@@ -418,6 +421,7 @@ def pay():
         for_id=for_id,
         form=f.PostForm(),
         refresh_in=svc.PAY_CODE_SECONDS - 10,
+        available=svc.available_points(code.resident),
     )
 
 
