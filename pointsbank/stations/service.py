@@ -587,6 +587,11 @@ def _new_pay_code(
     return code
 
 
+def pay_code_scanned_at(resident: User, station: Station, *, issued_by_id: int) -> PayCode:
+    """A pay code already scanned at this station (a code read another way: resident card, offline code)."""
+    return _new_pay_code(resident, issued_by_id=issued_by_id, proxy_id=None, scanned_station_id=station.id)
+
+
 def pay_payload(code: PayCode) -> str:
     """The QR text of a pay code."""
     return codes.payload(codes.PAY, code.secret)
@@ -645,7 +650,7 @@ def look_up(clerk: User, station: Station, text: str) -> CodeInfo:
     """Scan step: check a pay or pickup code for this station and mark a pay code as scanned here."""
     if not can_operate(clerk, station):
         raise NotFound("station_not_found")
-    parsed = codes.parse(text)
+    parsed = codes.parse(codes.translate(clerk, station, text))
     now = utcnow()
     if parsed.kind == codes.CARD:
         raise Refused("pin_required", _l("Enter the PIN the resident chose for this card."))
