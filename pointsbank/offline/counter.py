@@ -301,3 +301,10 @@ def shortfalls(community_id: int, limit: int = 50) -> list[OfflineConfirmation]:
             .limit(limit)
         )
     )
+
+
+def overview(actor: User, community_id: int) -> list[dict[str, Any]]:
+    """The coordinator's view of a community's offline counters (404 outside their communities)."""
+    if not (actor.is_admin or community_id in actor.coordinated_community_ids()):
+        raise NotFound("community_not_found")
+    return waiting(community_id)
