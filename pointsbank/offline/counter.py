@@ -50,19 +50,19 @@ def build_bundle(clerk: User, station: Station) -> dict[str, Any]:
     days = keys.days_covering(now, BUNDLE_HOURS)
     stations_count = _active_stations(station.community_id)
     rows = db.session.execute(
-        sa.select(PayDevice.id, PayDevice.secret, User.id, User.name, Account.balance, Account.held)
+        sa.select(PayDevice.id, PayDevice.secret, User, Account.balance, Account.held)
         .join(User, User.id == PayDevice.user_id)
         .join(Account, sa.and_(Account.owner_user_id == User.id, Account.kind == "resident"), isouter=True)
         .where(User.community_id == station.community_id, PayDevice.revoked_at.is_(None), User.active.is_(True))
         .order_by(User.id, PayDevice.id)
     ).all()
     residents: dict[int, dict[str, Any]] = {}
-    for device_id, secret, user_id, name, balance, held in rows:
+    for device_id, secret, user, balance, held in rows:
         entry = residents.setdefault(
-            user_id,
+            user.id,
             {
-                "id": user_id,
-                "name": (name[:1] + "*" * max(len(name) - 1, 1)) if name else "*",
+                "id": user.id,
+                "name": user.masked_name,
                 "allowance": share((balance or 0) - (held or 0), community.offline_allowance, stations_count),
                 "devices": [],
             },

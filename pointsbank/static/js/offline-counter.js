@@ -98,8 +98,8 @@
         return false;
       }
       bundle = candidate;
-      el("bundle-state").textContent = msg("Ready").replace("%s", candidate.body.station.name)
-        .replace("%t", new Date(candidate.body.expires_at).toLocaleString());
+      el("bundle-state").textContent = msg("Ready").replace("{n}", candidate.body.station.name)
+        .replace("{t}", new Date(candidate.body.expires_at).toLocaleString(document.documentElement.lang));
       root.dataset.bundleReady = "1";
       return true;
     });
@@ -187,7 +187,7 @@
     el("scan-area").hidden = true;
     el("basket").hidden = false;
     el("resident").textContent = current.resident.name;
-    el("allowance").textContent = msg("Left").replace("%s", String(current.left));
+    el("allowance").textContent = msg("Left").replace("{n}", String(current.left));
     var items = el("items");
     items.textContent = "";
     bundle.body.items.forEach(function (item) {
@@ -224,7 +224,7 @@
     var sum = basketLines().reduce(function (s, l) { return s + l.qty * l.points; }, 0);
     el("total").textContent = String(sum);
     el("confirm").disabled = sum <= 0 || sum > current.left;
-    showError(sum > current.left ? msg("Over").replace("%s", String(current.left)) : "");
+    showError(sum > current.left ? msg("Over").replace("{n}", String(current.left)) : "");
     return sum;
   }
 
@@ -257,7 +257,9 @@
     put("queue", row).then(function () {
       el("done").textContent = current.resident.name + " · " + points + " · " + msg("Pending");
       el("done").hidden = false;
-      cancel();
+      current = null;
+      el("basket").hidden = true;
+      el("next").hidden = false;
       renderQueue();
       sync();
     });
@@ -342,6 +344,12 @@
 
   el("basket").addEventListener("submit", confirm);
   el("cancel").addEventListener("click", cancel);
+  el("next").addEventListener("click", function () {
+    el("next").hidden = true;
+    el("done").hidden = true;
+    el("scan-area").hidden = false;
+    restartScanner();
+  });
   el("sync-now").addEventListener("click", function () { sync(); });
   el("manual-read").addEventListener("click", function () { read(el("manual-code").value); });
   window.addEventListener("online", function () { network(); loadBundle(); sync(); });

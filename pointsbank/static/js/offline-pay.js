@@ -89,7 +89,7 @@
 
   function tick() {
     var left = stepSeconds - Math.floor(Date.now() / 1000) % stepSeconds;
-    el("countdown").textContent = root.dataset.msgRefresh.replace("%s", String(left));
+    el("countdown").textContent = root.dataset.msgRefresh.replace("{n}", String(left));
     timer = setTimeout(left <= 1 ? render : tick, 1000);
   }
 

@@ -5,6 +5,7 @@ var CACHE = "pb-offline-v1";
 var ASSETS = [
   "/static/css/app.css",
   "/static/css/stations.css",
+  "/static/css/offline.css",
   "/static/js/offline-crypto.js",
   "/static/js/offline-pay.js",
   "/static/js/offline-counter.js",
