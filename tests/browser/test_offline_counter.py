@@ -122,7 +122,8 @@ def test_offline_code_and_offline_counter(live_server, chromium, qr_y4m, tmp_pat
             open.onsuccess = () => {
                 const tx = open.result.transaction("queue", "readwrite");
                 const store = tx.objectStore("queue");
-                store.getAll().onsuccess = (e) => e.target.result.forEach((r) => { r.status = "pending"; store.put(r); });
+                store.getAll().onsuccess = (e) =>
+                    e.target.result.forEach((r) => { r.status = "pending"; store.put(r); });
                 tx.oncomplete = resolve;
             };
         })"""

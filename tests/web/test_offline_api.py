@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pointsbank.db import run_in_unit, utcnow
+from pointsbank.db import utcnow
+from pointsbank.extensions import db
 from pointsbank.offline import keys
 from pointsbank.offline.models import PayDevice
-from pointsbank.extensions import db
 
 
 def _csrf_off(app):
