@@ -15,6 +15,7 @@ from pointsbank.extensions import db
 from pointsbank.offline import keys
 from pointsbank.offline.models import PayDevice, UsedStep
 from pointsbank.people.models import User
+from pointsbank.stations import paycodes
 from pointsbank.stations import service as stations
 from pointsbank.stations.models import Station
 
@@ -105,5 +106,5 @@ def read_offline_code(clerk: User, station: Station, text: str) -> str | None:
         raise NotFound("station_not_found")
     device, _ = check_code(parsed[0], parsed[1], None, station_id=station.id)
     resident = db.session.get(User, device.user_id)
-    code = stations.pay_code_scanned_at(resident, station, issued_by_id=resident.id)
-    return stations.pay_payload(code)
+    code = paycodes.new_pay_code(resident, issued_by_id=resident.id, proxy_id=None, scanned_station_id=station.id)
+    return paycodes.pay_payload(code)

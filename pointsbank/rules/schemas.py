@@ -48,7 +48,7 @@ class RuleVersionSchema(ma.Schema):
     plain_words = ma.fields.Method("_plain")
 
     def _plain(self, version) -> str:
-        from pointsbank.rules.service import describe
+        from pointsbank.rules.versions import describe
 
         return describe(version)
 
@@ -64,7 +64,7 @@ class RuleSchema(ma.Schema):
     latest_version = ma.fields.Nested(RuleVersionSchema, attribute="latest")
 
     def _current(self, rule):
-        from pointsbank.rules.service import current_version
+        from pointsbank.rules.versions import current_version
 
         version = current_version(rule)
         return RuleVersionSchema().dump(version) if version else None

@@ -8,7 +8,6 @@ from flask_login import current_user
 
 from pointsbank.db import unit_of_work
 from pointsbank.errors import NotFound
-from pointsbank.extensions import db
 from pointsbank.rules import schemas as s
 from pointsbank.rules import service as rules
 from pointsbank.rules.models import PendingAward
@@ -158,10 +157,7 @@ def list_pending(args):
 
 
 def _pending_to_decide(pending_id: int) -> PendingAward:
-    pending = db.session.get(PendingAward, pending_id)
-    if pending is None or not rules.can_manage(current_user, pending.community_id):
-        raise NotFound()
-    return pending
+    return rules.pending_to_decide(pending_id, current_user)
 
 
 @blp.get("/pending-awards/<int:pending_id>")

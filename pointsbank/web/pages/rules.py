@@ -5,16 +5,12 @@ from __future__ import annotations
 import secrets
 from itertools import groupby
 
-import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from pointsbank.db import unit_of_work
 from pointsbank.errors import NotFound
-from pointsbank.extensions import db
-from pointsbank.people.models import Community
 from pointsbank.rules import service as rules
 from pointsbank.rules.forms import AwardForm, BulkForm, RejectForm, RuleForm, local_date
 from pointsbank.rules.models import PendingAward
@@ -55,11 +51,7 @@ def _require_manager() -> None:
 
 
 def _community_choices() -> list[tuple[int, str]]:
-    scope = rules.managed_community_ids(current_user)
-    query = sa.select(Community).order_by(Community.id)
-    if scope is not None:
-        query = query.where(Community.id.in_(scope or {-1}))
-    return [(c.id, c.name) for c in db.session.scalars(query)]
+    return [(c.id, c.name) for c in rules.managed_communities(current_user)]
 
 
 @bp.get("/how-to-earn")
@@ -233,12 +225,7 @@ def award(rule_id: int):
 
 
 def _award(rule, form: AwardForm):
-    from pointsbank.people.auth import normalize_phone
-    from pointsbank.people.models import User
-
-    user = db.session.scalar(sa.select(User).where(User.phone == normalize_phone(form.phone.data)))
-    if user is None:
-        raise NotFound("resident_not_found", _l("No resident of this community has this number."))
+    user = rules.resident_by_phone(form.phone.data)
     return rules.award_by_coordinator(
         current_user, rule, user.id, quantity=float(form.quantity.data), note=form.note.data or "", key=form.nonce.data
     )
@@ -318,10 +305,7 @@ def reject(pending_id: int):
 
 
 def _pending_to_decide(pending_id: int) -> PendingAward:
-    pending = db.session.get(PendingAward, pending_id)
-    if pending is None or not rules.can_manage(current_user, pending.community_id):
-        raise NotFound()
-    return pending
+    return rules.pending_to_decide(pending_id, current_user)
 
 
 @bp.get("/my-awards")
