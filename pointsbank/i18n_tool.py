@@ -28,6 +28,7 @@ FEATURES = (
     "audit",
     "jobs",
     "notices",
+    "offline",
 )
 LOCALE = "zh_Hans"
 

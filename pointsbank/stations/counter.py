@@ -52,7 +52,7 @@ def look_up(clerk: User, station: Station, text: str) -> CodeInfo:
     """Scan step: check a pay or pickup code for this station and mark a pay code as scanned here."""
     if not can_operate(clerk, station):
         raise NotFound("station_not_found")
-    parsed = codes.parse(text)
+    parsed = codes.parse(codes.translate(clerk, station, text))
     now = utcnow()
     if parsed.kind == codes.CARD:
         raise Refused("pin_required", _l("Enter the PIN the resident chose for this card."))

@@ -200,5 +200,6 @@
     window.addEventListener("pagehide", stop);
   }
 
-  document.querySelectorAll("[data-qr-scanner]").forEach(start);
+  window.pbScanner = { start: start };
+  document.querySelectorAll("[data-qr-scanner]:not([data-qr-manual])").forEach(start);
 })();

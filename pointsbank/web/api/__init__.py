@@ -13,6 +13,7 @@ MODULES = (
     "audit",
     "notices",
     "jobs",
+    "offline",
 )
 
 

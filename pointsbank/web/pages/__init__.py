@@ -14,6 +14,7 @@ MODULES = (
     "audit",
     "notices",
     "jobs",
+    "offline",
 )
 
 
