@@ -1,7 +1,7 @@
 """Rule evidence on pending awards (photo, witness); one published rule per title in a community.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-03 12:00:14.734263
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0006"
-down_revision = "0004"
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Scheduled jobs (runs, SQLite leases) and notices (outbox, deliveries per channel, preferences)
 
 Revision ID: 0009
-Revises: 0004
+Revises: 0008
 Create Date: 2026-12-03 11:54:34.337242
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0009'
-down_revision = '0004'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

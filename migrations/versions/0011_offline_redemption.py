@@ -1,7 +1,7 @@
 """offline redemption
 
 Revision ID: 0011
-Revises: 0004
+Revises: 0009
 Create Date: 2026-12-03 11:52:33.045160
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0011'
-down_revision = '0004'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
