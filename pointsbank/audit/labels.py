@@ -11,6 +11,7 @@ ACTION_LABELS = {
     "role.revoked": _l("Role taken back"),
     "user.registered": _l("Resident registered"),
     "user.deactivated": _l("User deactivated"),
+    "user.reactivated": _l("User reactivated"),
     "password.changed": _l("Password changed (other sessions and tokens ended)"),
     "password.reset": _l("Temporary password given (sessions and tokens ended)"),
     "login.locked": _l("Login locked after failed attempts"),

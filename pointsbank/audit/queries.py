@@ -54,12 +54,20 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=SHANGHAI)
 
 
+def _community_exists(community_id: int) -> bool:
+    from pointsbank.people.models import Community
+
+    return db.session.get(Community, community_id) is not None
+
+
 def query(user, flt: AuditFilter) -> sa.Select:
     """The entries the user may see that match the filter, newest first (stable: by id)."""
     scope = visible_communities(user)
     q = sa.select(AuditEntry).order_by(AuditEntry.id.desc())
     if flt.community_id is not None:
         if scope is not None and flt.community_id not in scope:
+            raise NotFound()
+        if scope is None and not _community_exists(flt.community_id):
             raise NotFound()
         q = q.where(AuditEntry.community_id == flt.community_id)
     elif scope is not None:

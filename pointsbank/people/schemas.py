@@ -143,7 +143,14 @@ class ResidentSchema(ma.Schema):
     name = ma.fields.String()
     phone = ma.fields.String()
     grid = ma.fields.Nested(GridSchema, allow_none=True)
+    active = ma.fields.Boolean(dump_only=True)
     created_at = ma.fields.DateTime()
+
+
+class ResidentPatchSchema(ma.Schema):
+    active = ma.fields.Boolean(
+        required=True, metadata={"description": "false: cannot log in, sessions and tokens end; true: back in"}
+    )
 
 
 class ResidentPageSchema(ma.Schema):

@@ -291,6 +291,28 @@ def reset_resident_password(community: Community, user_id: int, *, actor: User |
     return user, password
 
 
+def set_resident_active(actor: User, community: Community, user_id: int, active: bool) -> User:
+    """Deactivate a resident (they cannot log in; sessions and tokens end) or let them back in; audited."""
+    from pointsbank.people import sessions
+
+    user = resident_of(community, user_id)
+    if user.id == actor.id:
+        raise Refused("own_account", _l("You cannot deactivate your own account."))
+    if user.active == active:
+        return user
+    user.active = active
+    db.session.flush()
+    ended = 0 if active else sessions.end_all(user.id, revoke_tokens=True)
+    audit.record(
+        "user.reactivated" if active else "user.deactivated",
+        actor_id=actor.id,
+        community_id=community.id,
+        subject=("user", user.id),
+        details={"before": {"active": not active}, "after": {"active": active}, "sessions_ended": ended},
+    )
+    return user
+
+
 def end_sessions_of(actor: User, user_id: int, community_id: int | None = None) -> int:
     """End every session of a user (an admin: anyone; a coordinator: a resident of their community); audited."""
     from pointsbank.people import sessions

@@ -169,3 +169,10 @@ def test_each_privileged_people_action_is_audited_once(app, client, login, world
     ]
     details = db.session.scalars(sa.select(AuditEntry.details).order_by(AuditEntry.id).offset(before)).all()
     assert "赵大爷" not in str(details) and "13911112222" not in str(details)  # no personal data in details
+
+
+def test_admin_filter_on_a_missing_community_is_404(app, world):
+    api = app.test_client()
+    admin = {"Authorization": f"Bearer {run_in_unit(lambda: create_token(world.admin, 'x'))[1]}"}
+    assert api.get("/api/v1/audit-entries.csv?community_id=99999", headers=admin).status_code == 404
+    assert api.get("/api/v1/audit-entries?community_id=99999", headers=admin).status_code == 404

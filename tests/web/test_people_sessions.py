@@ -213,3 +213,27 @@ def test_an_authenticated_page_loads_the_user_in_one_query(app, make_user, login
     with counted() as seen:
         assert client.get("/account").status_code == 200
     assert len(_selects(seen)) == 1, seen
+
+
+def test_deactivated_resident_is_logged_out_and_cannot_log_in(app, make_user, make_community, login):
+    community = make_community()
+    coordinator = make_user("coordinator", community=community)
+    resident = make_user("resident", community=community, password=PASSWORD)
+    device = _form_login(app.test_client(), resident)
+    _t, plain = run_in_unit(lambda: create_token(resident, "script"))
+    staff = login(coordinator, app.test_client())
+    answer = staff.post(f"/communities/{community.id}/residents/{resident.id}/active", data={"active": "0"})
+    assert answer.status_code == 302
+    assert device.get("/api/v1/me").status_code == 401
+    assert app.test_client().get("/api/v1/me", headers=_bearer(plain)).status_code == 401
+    refused = app.test_client().post("/login", data={"phone": resident.phone, "password": PASSWORD})
+    assert refused.status_code == 400
+    _t, staff_token = run_in_unit(lambda: create_token(coordinator, "ops"))
+    back = app.test_client().patch(
+        f"/api/v1/communities/{community.id}/residents/{resident.id}",
+        json={"active": True},
+        headers=_bearer(staff_token),
+    )
+    assert back.status_code == 200 and back.get_json()["active"] is True
+    assert _form_login(app.test_client(), resident).get("/api/v1/me").status_code == 200
+    assert _actions()[-2:] == ["user.deactivated", "user.reactivated"]

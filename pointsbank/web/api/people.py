@@ -30,6 +30,8 @@ from pointsbank.people.schemas import (
     PlaceSchema,
     RegisteredResidentSchema,
     ResidentPageSchema,
+    ResidentPatchSchema,
+    ResidentSchema,
     SessionsEndedSchema,
     SettingsPatchSchema,
     TokenSchema,
@@ -290,6 +292,21 @@ def reset_resident_password(community_id: int, user_id: int):
     community = service.community_in_scope(current_user, community_id)
     user, password = service.reset_resident_password(community, user_id, actor=current_user)
     return {"resident": user, "temporary_password": password}
+
+
+@blp.patch("/communities/<int:community_id>/residents/<int:user_id>")
+@blp.arguments(ResidentPatchSchema)
+@blp.response(200, ResidentSchema)
+@blp.alt_response(400, **INVALID)
+@blp.alt_response(404, **NOT_FOUND)
+@blp.alt_response(422, schema=ErrorSchema, description="Your own account")
+@blp.doc(security=SECURITY)
+@api_auth
+@unit_of_work
+def change_resident(data, community_id: int, user_id: int):
+    """Deactivate a resident (sessions and tokens end) or let them back in (audited)."""
+    community = service.community_in_scope(current_user, community_id)
+    return service.set_resident_active(current_user, community, user_id, data["active"])
 
 
 @blp.delete("/communities/<int:community_id>/residents/<int:user_id>/sessions")

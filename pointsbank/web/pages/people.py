@@ -340,6 +340,21 @@ def end_resident_sessions(community_id: int, user_id: int):
     return redirect(url_for("people.residents", community_id=community_id))
 
 
+@bp.post("/communities/<int:community_id>/residents/<int:user_id>/active")
+@login_required
+@unit_of_work
+def set_resident_active(community_id: int, user_id: int):
+    """Deactivate a resident (they are logged out everywhere) or let them back in; audited."""
+    community = service.community_in_scope(current_user, community_id)
+    active = request.form.get("active") == "1"
+    user = service.set_resident_active(current_user, community, user_id, active)
+    flash(
+        _("%(name)s can log in again.", name=user.name) if active else _("%(name)s is deactivated.", name=user.name),
+        "success",
+    )
+    return redirect(url_for("people.residents", community_id=community_id))
+
+
 @bp.post("/communities/<int:community_id>/residents/<int:user_id>/unlock")
 @login_required
 @unit_of_work
