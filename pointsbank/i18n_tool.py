@@ -17,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "pointsbank"
-FEATURES = ("people", "ledger", "rules", "activities", "reports", "stations", "insights")
+FEATURES = ("people", "ledger", "rules", "activities", "reports", "stations", "insights", "audit")
 LOCALE = "zh_Hans"
 
 
@@ -35,6 +35,7 @@ def sources(feature: str) -> list[Path]:
     paths = [
         PKG / feature,
         PKG / "web" / "pages" / f"{feature}.py",
+        *sorted((PKG / "web" / "pages").glob(f"{feature}_*.py")),
         PKG / "web" / "api" / f"{feature}.py",
         ROOT / "templates" / feature,
     ]

@@ -46,7 +46,8 @@ def verify_command() -> None:
         f"checked {report.transfers} transfers, {report.accounts} accounts, {report.seals} seals "
         f"in {time.perf_counter() - started:.1f} s"
     )
-    if not report.ok:
+    audit_ok = _audit_chain_holds()
+    if not report.ok or not audit_ok:
         click.echo(f"ledger verify FAILED: {len(report.problems)} problem(s); {summary}", err=True)
         raise SystemExit(1)
     click.echo(f"ledger OK: {summary}")
@@ -69,6 +70,15 @@ class _ProgressBar:
     def close(self) -> None:
         if self.shown:
             click.echo("\r\033[K", nl=False)
+
+
+def _audit_chain_holds() -> bool:
+    """The audit log's own chain, reported with the ledger's (`flask audit verify` alone checks just it)."""
+    from pointsbank.audit.cli import chain_line
+
+    ok, line = chain_line()
+    click.echo(line, err=not ok)
+    return ok
 
 
 @ledger_group.command("expire-holds")

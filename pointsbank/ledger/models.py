@@ -1,6 +1,6 @@
 """Ledger models: accounts, transfers, entries, holds, adjustments and seals.
 
-Only pointsbank.ledger.service writes these tables.
+Only the ledger modules (pointsbank.ledger.service and the modules behind it) write these tables.
 """
 
 from __future__ import annotations

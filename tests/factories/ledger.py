@@ -268,3 +268,12 @@ def scenario_hold_end_race(app, make_user, award_points, ledger_station, threads
     expected = (20, 0) if status == "posted" else (50, 0)
     assert ledger.balance(account)[:2] == expected
     assert ledger_totals() == (0, {}, [])
+
+
+LEDGER_CLOCK_MODULES = ("pointsbank.ledger.posting", "pointsbank.ledger.holds", "pointsbank.ledger.adjustments")
+
+
+def set_ledger_clock(monkeypatch, now) -> None:
+    """Make the ledger stamp what it writes next with now() (a callable returning an aware datetime)."""
+    for module in LEDGER_CLOCK_MODULES:
+        monkeypatch.setattr(f"{module}.utcnow", now)

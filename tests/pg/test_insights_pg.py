@@ -14,7 +14,7 @@ from pointsbank.ledger.models import Transfer
 from pointsbank.reports import service as reports
 from pointsbank.reports.models import Report
 from pointsbank.stations import service as stations
-from tests.factories.ledger import new_key
+from tests.factories.ledger import new_key, set_ledger_clock
 
 
 @pytest.fixture(autouse=True)
@@ -26,14 +26,14 @@ def test_champions_weeks_and_board_on_postgres(monkeypatch, make_community, make
     community = make_community()
     a = make_user(community=community, name="张三丰")
     b = make_user(community=community, name="李四")
-    monkeypatch.setattr("pointsbank.ledger.service.utcnow", lambda: datetime(2026, 11, 22, 15, 59, 59, tzinfo=UTC))
+    set_ledger_clock(monkeypatch, lambda: datetime(2026, 11, 22, 15, 59, 59, tzinfo=UTC))
     award_points(a, 5)
     award_points(b, 5)
     wrong = award_points(b, 9)
     run_in_unit(
         lambda: ledger.reverse(db.session.get(Transfer, wrong.id), key=new_key("r"), actor_id=None, reason="误发")
     )
-    monkeypatch.setattr("pointsbank.ledger.service.utcnow", lambda: datetime(2026, 11, 22, 16, 0, tzinfo=UTC))
+    set_ledger_clock(monkeypatch, lambda: datetime(2026, 11, 22, 16, 0, tzinfo=UTC))
     award_points(b, 1)
     w47 = insights.parse_week("2026-W47")
     assert [(c.name, c.points) for c in insights.champions(community.id, w47)] == [("张三丰", 5), ("李四", 5)]

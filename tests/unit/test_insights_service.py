@@ -19,7 +19,7 @@ from pointsbank.ledger.models import Transfer
 from pointsbank.reports import service as reports
 from pointsbank.reports.models import Report
 from pointsbank.stations import service as stations
-from tests.factories.ledger import new_key
+from tests.factories.ledger import new_key, set_ledger_clock
 
 
 @pytest.fixture(autouse=True)
@@ -29,7 +29,7 @@ def _app(app):
 
 def at(monkeypatch, when: datetime) -> None:
     """Make the ledger stamp the next transfers with this server time."""
-    monkeypatch.setattr("pointsbank.ledger.service.utcnow", lambda: when)
+    set_ledger_clock(monkeypatch, lambda: when)
 
 
 def reverse(transfer, reason: str = "重复发放") -> Transfer:

@@ -13,7 +13,7 @@ from pointsbank.extensions import db
 from pointsbank.ledger import expiry
 from pointsbank.ledger import service as ledger
 from pointsbank.people.models import Community
-from tests.factories.ledger import ledger_totals, new_key
+from tests.factories.ledger import ledger_totals, new_key, set_ledger_clock
 
 CST = ZoneInfo("Asia/Shanghai")
 
@@ -27,7 +27,7 @@ def clock(monkeypatch):
     """clock(t) sets the ledger's server time."""
 
     def set_time(t: datetime) -> None:
-        monkeypatch.setattr(ledger, "utcnow", lambda: t.astimezone(ZoneInfo("UTC")))
+        set_ledger_clock(monkeypatch, lambda: t.astimezone(ZoneInfo("UTC")))
 
     return set_time
 

@@ -10,8 +10,7 @@ from flask_login import current_user
 
 from pointsbank.db import unit_of_work
 from pointsbank.errors import Invalid, NotFound
-from pointsbank.extensions import db
-from pointsbank.ledger import expiry
+from pointsbank.ledger import expiry, lookup
 from pointsbank.ledger import schemas as s
 from pointsbank.ledger import service as ledger
 from pointsbank.ledger.models import Account
@@ -28,11 +27,9 @@ blp = ApiBlueprint(
 
 def account_summary(account: Account | None) -> dict[str, Any]:
     """Balance, points on hold and points expiring soon for one account."""
-    from pointsbank.people.models import User
-
     bal = ledger.balance_of(account)
     soon = expiry.expiring_soon(account)
-    owner = db.session.get(User, account.owner_user_id) if account is not None and account.owner_user_id else None
+    owner = lookup.owner_of(account)
     return {
         "id": account.id if account else None,
         "kind": account.kind if account else "resident",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,8 +12,7 @@ from flask_login import current_user, login_required
 
 from pointsbank.db import unit_of_work
 from pointsbank.errors import NotFound
-from pointsbank.extensions import db
-from pointsbank.ledger import expiry
+from pointsbank.ledger import expiry, lookup
 from pointsbank.ledger import service as ledger
 from pointsbank.ledger.forms import (
     AdjustmentForm,
@@ -22,8 +20,6 @@ from pointsbank.ledger.forms import (
     DonateForm,
     FundAwardForm,
 )
-from pointsbank.ledger.models import Account
-from pointsbank.people.models import Community, User
 from pointsbank.web.hooks import SHANGHAI
 from pointsbank.web.nav import Link
 
@@ -54,12 +50,7 @@ def _page() -> int:
 
 
 def _require_coordinator() -> set[int]:
-    ids = current_user.coordinated_community_ids()
-    if current_user.is_admin:
-        ids = set(db.session.scalars(sa.select(Community.id)))
-    if not ids:
-        raise NotFound()
-    return ids
+    return lookup.managed_community_ids(current_user)
 
 
 @bp.get("/")
@@ -111,16 +102,7 @@ def accounts():
     community_ids = _require_coordinator()
     q = (request.args.get("q") or "").strip()[:40]
     page = _page()
-    query = (
-        sa.select(User, Account)
-        .outerjoin(Account, sa.and_(Account.owner_user_id == User.id, Account.kind == "resident"))
-        .where(User.community_id.in_(community_ids))
-    )
-    if q:
-        like = f"%{q.replace('%', '').replace('_', '')}%"
-        query = query.where(sa.or_(User.name.like(like), User.phone.like(like)))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    rows = db.session.execute(query.order_by(User.id).limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    rows, total = lookup.residents_with_accounts(community_ids, q, page=page, per_page=PER_PAGE)
     return render_template("ledger/accounts.html", rows=rows, q=q, total=total, page=page, per_page=PER_PAGE)
 
 
@@ -131,7 +113,7 @@ def account(account_id: int):
     acc = ledger.account_in_scope(current_user, account_id)
     page = _page()
     lines, total = ledger.statement(acc, page=page, per_page=PER_PAGE)
-    owner = db.session.get(User, acc.owner_user_id) if acc.owner_user_id else None
+    owner = lookup.owner_of(acc)
     manages = current_user.is_admin or acc.community_id in current_user.coordinated_community_ids()
     forms = {}
     if manages and acc.kind == "resident":
@@ -250,13 +232,9 @@ def fund():
     """Coordinators: each community's charity fund, with its statement."""
     community_ids = sorted(_require_coordinator())
     community_id = request.args.get("community", community_ids[0], type=int)
-    if community_id not in community_ids:
-        raise NotFound()
-    community = db.session.get(Community, community_id)
-    acc = db.session.scalar(sa.select(Account).where(Account.owner_key == f"fund:{community_id}"))
+    community, communities, acc = lookup.fund_of(set(community_ids), community_id)
     page = _page()
     lines, total = ledger.statement(acc, page=page, per_page=PER_PAGE)
-    communities = db.session.scalars(sa.select(Community).where(Community.id.in_(community_ids))).all()
     return render_template(
         "ledger/fund.html",
         community=community,

@@ -1,0 +1,143 @@
+"""The public board (公示): every award of a week with totals, and its CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from pointsbank.extensions import db
+from pointsbank.insights.champions import AWARD_KINDS
+from pointsbank.insights.scope import mask
+from pointsbank.insights.weeks import SHANGHAI, Week
+from pointsbank.ledger.models import Account, Entry, Transfer
+from pointsbank.people.models import User
+
+BOARD_MAX_LINES = 2000
+
+
+CSV_MAX_LINES = 200_000
+
+
+@dataclass
+class BoardLine:
+    transfer_id: int
+    created_at: datetime
+    user_id: int
+    name: str
+    masked_name: str
+    memo: str
+    points: int
+    kind: str
+    reversed: bool
+    reversed_at: datetime | None
+
+
+@dataclass
+class BoardTotals:
+    awards: int = 0
+    points: int = 0
+    reversed_awards: int = 0
+    reversed_points: int = 0
+    net_points: int = 0
+    residents: int = 0
+
+
+def _board_query(community_id: int, week: Week) -> sa.Select:
+    start, end = week.bounds()
+    reversal = aliased(Transfer)
+    return (
+        sa.select(
+            Transfer.id,
+            Transfer.created_at,
+            Transfer.memo,
+            Transfer.kind,
+            Entry.amount,
+            User.id.label("user_id"),
+            User.name,
+            reversal.created_at.label("reversed_at"),
+        )
+        .join(Entry, Entry.transfer_id == Transfer.id)
+        .join(Account, Account.id == Entry.account_id)
+        .join(User, User.id == Account.owner_user_id)
+        .outerjoin(reversal, reversal.reverses_id == Transfer.id)
+        .where(
+            Account.kind == "resident",
+            Account.community_id == community_id,
+            Transfer.kind.in_(AWARD_KINDS),
+            Transfer.created_at >= start,
+            Transfer.created_at < end,
+            Entry.amount > 0,
+        )
+    )
+
+
+def board(community_id: int, week: Week, *, page: int = 1, per_page: int = BOARD_MAX_LINES) -> list[BoardLine]:
+    """The award lines of the week, oldest first (one query); a reversed award is kept and marked."""
+    rows = db.session.execute(
+        _board_query(community_id, week)
+        .order_by(Transfer.created_at.asc(), Transfer.id.asc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return [
+        BoardLine(
+            transfer_id=r.id,
+            created_at=r.created_at,
+            user_id=r.user_id,
+            name=r.name,
+            masked_name=mask(r.name),
+            memo=r.memo,
+            points=int(r.amount),
+            kind=r.kind,
+            reversed=r.reversed_at is not None,
+            reversed_at=r.reversed_at,
+        )
+        for r in rows
+    ]
+
+
+def board_totals(community_id: int, week: Week) -> BoardTotals:
+    """Counts and points of the week's awards, reversed ones apart (one aggregate query)."""
+    q = _board_query(community_id, week).subquery("lines")
+    is_reversed = q.c.reversed_at.is_not(None)
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(q.c.id),
+            sa.func.coalesce(sa.func.sum(q.c.amount), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((is_reversed, 1), else_=0)), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((is_reversed, q.c.amount), else_=0)), 0),
+            sa.func.count(sa.distinct(sa.case((~is_reversed, q.c.user_id)))),
+        )
+    ).one()
+    awards, points, reversed_awards, reversed_points, residents = (int(v or 0) for v in row)
+    return BoardTotals(awards, points, reversed_awards, reversed_points, points - reversed_points, residents)
+
+
+def awards_csv(community_id: int, week: Week) -> bytes:
+    """The week's awards as CSV for Excel: UTF-8 with a BOM, Chinese headers, full names (coordinators only)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["周次", "时间", "居民", "事由", "积分", "状态", "流水号"])
+    for line in board(community_id, week, per_page=CSV_MAX_LINES):
+        writer.writerow(
+            [
+                week.label,
+                line.created_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
+                _csv_safe(line.name),
+                _csv_safe(line.memo),
+                line.points,
+                "已撤销" if line.reversed else "有效",
+                line.transfer_id,
+            ]
+        )
+    return "\ufeff".encode() + out.getvalue().encode("utf-8")
+
+
+def _csv_safe(text: str) -> str:
+    """Keep spreadsheet formulas out of exported text (=, +, -, @ at the start)."""
+    return "'" + text if text and text[0] in "=+-@\t\r" else text

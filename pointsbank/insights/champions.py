@@ -1,0 +1,101 @@
+"""Weekly points champions (积分冠军): the top residents and teams by points earned, reversals excluded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from pointsbank.activities.models import Team, TeamMember
+from pointsbank.extensions import db
+from pointsbank.insights.weeks import Week
+from pointsbank.ledger.models import Account, Entry, Transfer
+from pointsbank.people.models import User
+
+AWARD_KINDS = ("award", "fund_award")
+
+
+CHAMPIONS_LIMIT = 10
+
+
+TEAMS_LIMIT = 5
+
+
+@dataclass
+class Champion:
+    rank: int
+    user_id: int
+    name: str
+    points: int
+    awards: int
+
+
+@dataclass
+class TeamChampion:
+    rank: int
+    team_id: int
+    name: str
+    points: int
+    members: int
+
+
+def _earned(community_id: int, week: Week) -> sa.Subquery:
+    """Per resident: points earned in the week from awards that were not reversed, and when the last one came."""
+    start, end = week.bounds()
+    reversal = aliased(Transfer)
+    return (
+        sa.select(
+            Account.owner_user_id.label("user_id"),
+            sa.func.sum(Entry.amount).label("points"),
+            sa.func.count(Entry.id).label("awards"),
+            sa.func.max(Transfer.id).label("last_transfer_id"),
+        )
+        .join(Transfer, Transfer.id == Entry.transfer_id)
+        .join(Account, Account.id == Entry.account_id)
+        .outerjoin(reversal, reversal.reverses_id == Transfer.id)
+        .where(
+            Account.kind == "resident",
+            Account.community_id == community_id,
+            Transfer.kind.in_(AWARD_KINDS),
+            Transfer.created_at >= start,
+            Transfer.created_at < end,
+            reversal.id.is_(None),
+            Entry.amount > 0,
+        )
+        .group_by(Account.owner_user_id)
+        .subquery("earned")
+    )
+
+
+def champions(community_id: int, week: Week, *, limit: int = CHAMPIONS_LIMIT) -> list[Champion]:
+    """The top residents by points earned in the week (one query).
+
+    Ties: more points first, then whoever reached the total first (earlier last award), then the lower user id.
+    """
+    earned = _earned(community_id, week)
+    rows = db.session.execute(
+        sa.select(earned.c.user_id, User.name, earned.c.points, earned.c.awards)
+        .join(User, User.id == earned.c.user_id)
+        .where(earned.c.points > 0)
+        .order_by(earned.c.points.desc(), earned.c.last_transfer_id.asc(), earned.c.user_id.asc())
+        .limit(limit)
+    ).all()
+    return [Champion(i, r.user_id, r.name, int(r.points), int(r.awards)) for i, r in enumerate(rows, start=1)]
+
+
+def team_champions(community_id: int, week: Week, *, limit: int = TEAMS_LIMIT) -> list[TeamChampion]:
+    """The top volunteer teams: the points their members earned in the week (one query)."""
+    earned = _earned(community_id, week)
+    points = sa.func.sum(earned.c.points)
+    rows = db.session.execute(
+        sa.select(Team.id, Team.name, points.label("points"), sa.func.count(earned.c.user_id).label("members"))
+        .join(TeamMember, TeamMember.team_id == Team.id)
+        .join(earned, earned.c.user_id == TeamMember.user_id)
+        .where(Team.community_id == community_id)
+        .group_by(Team.id, Team.name)
+        .having(points > 0)
+        .order_by(points.desc(), Team.id.asc())
+        .limit(limit)
+    ).all()
+    return [TeamChampion(i, r.id, r.name, int(r.points), int(r.members)) for i, r in enumerate(rows, start=1)]

@@ -1,0 +1,79 @@
+"""The statement: an account's entries, newest first, with running balance and plain reason."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from pointsbank.extensions import db
+from pointsbank.ledger.accounts import AccountRef, _account_id
+from pointsbank.ledger.models import Entry, Transfer
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    """One line of a statement: an entry with its transfer's time, kind and plain reason."""
+
+    entry_id: int
+    transfer_id: int
+    created_at: datetime
+    kind: str
+    amount: int
+    balance_after: int
+    memo: str
+    subject_type: str | None
+    subject_id: int | None
+    reverses_id: int | None
+    reversed_by_id: int | None
+
+
+def statement(account: AccountRef | None, *, page: int = 1, per_page: int = 20) -> tuple[list[StatementLine], int]:
+    """The account's entries, newest first, with running balance and plain reason; and the total count."""
+    if account is None:
+        return [], 0
+    account_id = _account_id(account)
+    page = max(1, int(page))
+    per_page = min(max(1, int(per_page)), 100)
+    page_query, count_query = _statement_queries()
+    rows = db.session.execute(
+        page_query, {"account_id": account_id, "limit": per_page, "offset": (page - 1) * per_page}
+    ).all()
+    if rows:
+        total = rows[0][-1]
+    else:
+        total = db.session.scalar(count_query, {"account_id": account_id}) if page > 1 else 0
+    return [StatementLine(*row[:-1]) for row in rows], int(total or 0)
+
+
+@functools.cache
+def _statement_queries() -> tuple[sa.Select, sa.Select]:
+    """The statement page (with the total riding along: one statement per page) and the count, built once."""
+    later = aliased(Transfer)
+    count = sa.select(sa.func.count()).select_from(Entry).where(Entry.account_id == sa.bindparam("account_id"))
+    page = (
+        sa.select(
+            Entry.id,
+            Entry.transfer_id,
+            Transfer.created_at,
+            Transfer.kind,
+            Entry.amount,
+            Entry.balance_after,
+            Transfer.memo,
+            Transfer.subject_type,
+            Transfer.subject_id,
+            Transfer.reverses_id,
+            later.id,
+            count.scalar_subquery(),
+        )
+        .join(Transfer, Transfer.id == Entry.transfer_id)
+        .outerjoin(later, later.reverses_id == Transfer.id)
+        .where(Entry.account_id == sa.bindparam("account_id"))
+        .order_by(Entry.id.desc())
+        .limit(sa.bindparam("limit"))
+        .offset(sa.bindparam("offset"))
+    )
+    return page, count
