@@ -141,7 +141,7 @@ def one_district(name, scale, args, folder, instance, tps, ref_env, growth, rss,
     env = pg.app_env(name, instance)
     with app_on(name, instance) as app:
         with app.app_context():
-            flask_migrate.upgrade(directory=str(pg.ROOT / "migrations"))
+            flask_migrate.upgrade(directory=str(pg.ROOT / "migrations"), revision="heads")
             db.session.remove()
         t0 = time.perf_counter()
         district = build(pg.url_of(name), scale)
