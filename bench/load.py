@@ -16,7 +16,7 @@ from pathlib import Path
 
 LUA = Path(__file__).resolve().parent / "lua"
 WORKERS = {"sync": ["-w", "2", "-k", "sync"], "gthread": ["-w", "2", "-k", "gthread", "--threads", "4"]}
-WRK = ["-t2", "-c16", "--latency"]
+WRK = ["-t2", "-c16", "--latency", "--timeout", "5s"]  # a request unanswered after 5 s counts as an error
 
 
 @dataclass
@@ -28,6 +28,8 @@ class Load:
     p99: float
     errors: int
     requests: int
+    timeouts: int = 0
+    statuses: str = ""  # refused answers by status, e.g. "409=3"
 
 
 def free_port() -> int:
@@ -113,7 +115,18 @@ def wrk(url: str, script: str, args: list[str], seconds: float) -> Load:
         p99=figures["p99_ms"],
         errors=figures["status_errors"] + figures["socket_errors"],
         requests=figures["requests"],
+        timeouts=figures.get("timeouts", 0),
+        statuses=_statuses(figures.get("statuses", "")),
     )
+
+
+def _statuses(text: str) -> str:
+    """ "409=3 409=2 500=1" (per wrk thread) -> "409=5 500=1"."""
+    totals: dict[str, int] = {}
+    for part in text.split():
+        code, _, n = part.partition("=")
+        totals[code] = totals.get(code, 0) + int(n or 0)
+    return " ".join(f"{code}={n}" for code, n in sorted(totals.items()))
 
 
 def pgbench(database_url: str, seconds: float, scale: int = 10) -> float:

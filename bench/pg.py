@@ -67,6 +67,5 @@ def app_env(database: str, instance: Path) -> dict[str, str]:
 def migrate(database: str, instance: Path) -> None:
     """Build the schema with the project's migrations (`flask db upgrade`)."""
     flask = Path(sys.executable).with_name("flask")
-    subprocess.run(
-        [str(flask), "db", "upgrade"], cwd=ROOT, env=app_env(database, instance), check=True, capture_output=True
-    )
+    env = app_env(database, instance)
+    subprocess.run([str(flask), "db", "upgrade", "heads"], cwd=ROOT, env=env, check=True, capture_output=True)

@@ -38,6 +38,10 @@ def load_table(title: str, rows: dict[str, tuple[Load, float | None]]) -> list[s
     for label, (load, statements) in rows.items():
         sql = "—" if statements is None else f"{statements:g}"
         errors = f"{load.errors} of {load.requests}"
+        detail = [f"{load.timeouts} timed out"] if load.timeouts else []
+        detail += [f"HTTP {load.statuses}"] if load.statuses else []
+        if detail:
+            errors += f" ({', '.join(detail)})"
         out.append(f"| {label} | {load.rate:,.0f} | {load.p50:.1f} | {load.p99:.1f} | {errors} | {sql} |")
     return out + [""]
 

@@ -19,3 +19,7 @@ function request()
    local h = #headers > 0 and headers[i % #headers + 1] or {}
    return wrk.format("GET", path, h)
 end
+
+function response(status, headers, body)
+   if status >= 300 then count_failure(status) end
+end

@@ -17,3 +17,7 @@ function request()
    if auth ~= "-" then h["Authorization"] = auth end
    return wrk.format("POST", path, h, body)
 end
+
+function response(status, headers, body)
+   if status >= 300 then count_failure(status) end
+end
