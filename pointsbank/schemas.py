@@ -1,6 +1,8 @@
-"""Schema pieces shared by every feature: the page arguments of list queries."""
+"""Schema pieces shared by every feature: the page arguments of list queries, times in UTC."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import marshmallow as ma
 
@@ -14,3 +16,12 @@ class PageArgsSchema(ma.Schema):
 
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=PAGE_MAX))
     per_page = ma.fields.Integer(load_default=PER_PAGE_DEFAULT, validate=ma.validate.Range(min=1, max=PER_PAGE_MAX))
+
+
+class UTCTime(ma.fields.DateTime):
+    """ISO 8601 with an offset (SQLite hands back UTC without one)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)

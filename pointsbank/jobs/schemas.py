@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import marshmallow as ma
 
 from pointsbank.schemas import PageArgsSchema
+from pointsbank.schemas import UTCTime as Time
 
 OUTCOMES = ("running", "ok", "failed")
-
-
-class Time(ma.fields.DateTime):
-    """ISO 8601 with an offset (SQLite hands back UTC without one)."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        if isinstance(value, datetime) and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class JobRunSchema(ma.Schema):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from pointsbank.jobs.schemas import Time
+from pointsbank.schemas import UTCTime as Time
 
 HHMM = ma.validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="HH:MM, for example 22:00")
 

@@ -177,3 +177,7 @@ class ApiToken(IdMixin, TimestampMixin, db.Model):
     def revoke(self) -> None:
         if self.revoked_at is None:
             self.revoked_at = utcnow()
+
+
+# The station table read by id, name and community only: people sit below stations and import none of them.
+STATIONS = sa.table("station", sa.column("id"), sa.column("name"), sa.column("community_id"))

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from pointsbank.errors import Conflict, Invalid, NotFound, Refused
 from pointsbank.extensions import db
-from pointsbank.people.models import Community, District, Grid, RoleGrant, Street, User
+from pointsbank.people.models import STATIONS, Community, District, Grid, RoleGrant, Street, User
 
 # ------------------------------------------------------------------------------------
 
@@ -79,10 +79,14 @@ def delete_place(kind: str, place_id: int) -> None:
     place = get_place(kind, place_id)
     in_use = bool(getattr(place, CHILDREN[kind])) if kind in CHILDREN else False
     if kind == "community":
-        from pointsbank.stations.models import Station
-
         in_use = in_use or db.session.scalar(sa.select(sa.func.count()).where(User.community_id == place.id)) > 0
-        in_use = in_use or db.session.scalar(sa.select(sa.func.count()).where(Station.community_id == place.id)) > 0
+        in_use = (
+            in_use
+            or db.session.scalar(
+                sa.select(sa.func.count()).select_from(STATIONS).where(STATIONS.c.community_id == place.id)
+            )
+            > 0
+        )
         in_use = in_use or db.session.scalar(sa.select(sa.func.count()).where(RoleGrant.community_id == place.id)) > 0
     if kind == "grid":
         in_use = db.session.scalar(sa.select(sa.func.count()).where(User.grid_id == place.id)) > 0

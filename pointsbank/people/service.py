@@ -12,7 +12,7 @@ from pointsbank.audit import service as audit
 from pointsbank.errors import Conflict, Invalid, NotFound, Refused
 from pointsbank.extensions import db
 from pointsbank.people.auth import check_password_rules, hash_password, normalize_phone, verify_password
-from pointsbank.people.models import Community, District, Grid, RoleGrant, Street, User
+from pointsbank.people.models import STATIONS, Community, District, Grid, RoleGrant, Street, User
 
 
 def create_user(
@@ -130,8 +130,6 @@ def grant_role_by_ids(
     user: User, role: str, community_id: int | None, station_id: int | None, *, actor: User | None = None
 ) -> RoleGrant:
     """Grant a role to a user, checking the community or station exists and fits the role (audited)."""
-    from pointsbank.stations.models import Station
-
     community = None
     if role == "coordinator":
         community = db.session.get(Community, community_id) if community_id else None
@@ -139,7 +137,7 @@ def grant_role_by_ids(
             raise Invalid("scope_required", _l("A coordinator needs a community."))
         station_id = None
     elif role == "clerk":
-        if not station_id or db.session.get(Station, station_id) is None:
+        if not station_id or db.session.scalar(sa.select(STATIONS.c.id).where(STATIONS.c.id == station_id)) is None:
             raise Invalid("scope_required", _l("A clerk needs a station."))
     else:
         station_id = None
@@ -347,10 +345,8 @@ def communities_by_ids(ids: set[int]) -> list[Community]:
 
 def grant_choices() -> tuple[list[Community], list]:
     """Every community and every station, for the role form."""
-    from pointsbank.stations.models import Station
-
     communities = db.session.scalars(sa.select(Community).order_by(Community.id)).all()
-    stations = db.session.scalars(sa.select(Station).order_by(Station.id)).all()
+    stations = db.session.execute(sa.select(STATIONS).order_by(STATIONS.c.id)).all()
     return list(communities), list(stations)
 
 

@@ -6,16 +6,9 @@ import marshmallow as ma
 from flask import url_for
 from flask_login import current_user
 
-from pointsbank.reports.models import STATUSES, aware
+from pointsbank.reports.models import STATUSES
 from pointsbank.schemas import PageArgsSchema
-
-
-class Time(ma.fields.DateTime):
-    """ISO 8601 with an offset, also for times SQLite hands back without one (they are UTC)."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return super()._serialize(aware(value), attr, obj, **kwargs)
-
+from pointsbank.schemas import UTCTime as Time
 
 NOTE = {"load_default": "", "validate": ma.validate.Length(max=2000)}
 

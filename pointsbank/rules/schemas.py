@@ -8,19 +8,11 @@ import marshmallow as ma
 
 from pointsbank.rules.models import RULE_CATEGORIES, RULE_EVIDENCE, RULE_UNITS
 from pointsbank.schemas import PageArgsSchema
+from pointsbank.schemas import UTCTime as Time
 
 ID = {"validate": ma.validate.Range(min=1, max=2**31 - 1)}
 CAP = {"allow_none": True, "strict": True, "validate": ma.validate.Range(min=1, max=1_000_000)}
 SANE_TIME = ma.validate.Range(min=datetime(2000, 1, 1, tzinfo=UTC), max=datetime(2100, 1, 1, tzinfo=UTC))
-
-
-class Time(ma.fields.DateTime):
-    """ISO 8601 with an offset, also for times SQLite hands back without one (they are UTC)."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        if isinstance(value, datetime) and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class InputTime(ma.fields.AwareDateTime):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import marshmallow as ma
 from marshmallow import validate
 
+from pointsbank.schemas import UTCTime
 from pointsbank.stations.models import (
     ITEM_KINDS,
     LIMIT_PERIODS,
@@ -16,15 +17,6 @@ from pointsbank.stations.models import (
 
 V = validate
 DB_ID = V.Range(min=1, max=2**31 - 1)
-
-
-class UTCTime(ma.fields.DateTime):
-    """ISO 8601 with offset; SQLite hands back naive UTC values."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        if isinstance(value, datetime) and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class StationSchema(ma.Schema):

@@ -47,7 +47,7 @@ def _form() -> tuple[AuditFilterForm, AuditFilter | None]:
     )
     try:
         if form.phone.data:
-            flt.person_id = queries.person_by_phone(form.phone.data)
+            flt.person_id = people.find_user_by_phone(form.phone.data).id
         queries.query(current_user, flt)
     except DomainError as err:
         if err.status == 404 and err.code == "not_found":
