@@ -31,9 +31,11 @@ def seal_command() -> None:
 @ledger_group.command("verify")
 def verify_command() -> None:
     """Re-add every transfer and balance and re-check the seal chain; exit 1 naming what is wrong."""
+    from pointsbank.ledger.copies import copy_problems
     from pointsbank.ledger.seal import verify
 
     report = verify()
+    report.problems.extend(copy_problems())
     for problem in report.problems:
         click.echo(f"PROBLEM {problem}", err=True)
     summary = f"checked {report.transfers} transfers, {report.accounts} accounts, {report.seals} seals"
