@@ -18,8 +18,8 @@ from pointsbank.db import utcnow
 from pointsbank.errors import Invalid, NotFound
 from pointsbank.extensions import db
 from pointsbank.people.models import ApiToken, User
+from pointsbank.reports.lists import SHANGHAI
 from pointsbank.reports.models import Report, ReportCategory, aware
-from pointsbank.reports.service import SHANGHAI
 
 OPEN = ("submitted", "accepted", "assigned")
 CLOSED = ("rejected", "duplicate", "resolved", "closed")

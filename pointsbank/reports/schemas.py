@@ -115,7 +115,7 @@ class ReportDetailSchema(ReportSchema):
     photos = ma.fields.Method("_photos")
 
     def _photos(self, report) -> list[dict]:
-        from pointsbank.reports.service import is_manager
+        from pointsbank.reports.scope import is_manager
 
         manager = current_user.is_authenticated and is_manager(current_user, report.community_id)
         out = []

@@ -99,3 +99,16 @@ def counter_setup(make_community, make_station, make_item, make_user, fund_resid
 def new_key(prefix: str = "t") -> str:
     """A fresh idempotency key."""
     return f"{prefix}:{next(_keys)}"
+
+
+def freeze_station_clock(monkeypatch, when) -> None:
+    """Make every station module read `when` as the server's clock."""
+    import importlib
+    import pkgutil
+
+    import pointsbank.stations as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"pointsbank.stations.{info.name}")
+        if hasattr(module, "utcnow"):
+            monkeypatch.setattr(module, "utcnow", lambda: when)

@@ -10,6 +10,7 @@ from pointsbank.db import run_in_unit, utcnow
 from pointsbank.extensions import db
 from pointsbank.stations import service as svc
 from pointsbank.stations.models import Item, Reservation
+from tests.factories.stations import freeze_station_clock
 
 
 def test_expire_reservations_command_releases_points_and_stock(app, counter_setup, monkeypatch):
@@ -18,7 +19,7 @@ def test_expire_reservations_command_releases_points_and_stock(app, counter_setu
     runner = app.test_cli_runner()
     assert "expired 0" in runner.invoke(args=["stations", "expire-reservations"]).output
     later = utcnow() + timedelta(hours=svc.reservation_hours() + 1)
-    monkeypatch.setattr(svc, "utcnow", lambda: later)
+    freeze_station_clock(monkeypatch, later)
     assert "expired 1" in runner.invoke(args=["stations", "expire-reservations"]).output
     db.session.expire_all()
     assert db.session.get(Reservation, res.id).status == "expired"

@@ -20,7 +20,7 @@ from pointsbank.stations.models import (
     Reservation,
     StockMovement,
 )
-from tests.factories.stations import new_key
+from tests.factories.stations import freeze_station_clock, new_key
 
 
 def available(user) -> int:
@@ -131,7 +131,7 @@ def test_expired_and_revoked(app, counter_setup, monkeypatch):
     _, new_payload = pay(s.resident)  # the refresh revokes the unscanned older code
     assert refusal(lambda: svc.redeem(s.clerk, s.station, old_payload, [(s.rice.id, 1)])).code == "revoked"
     later = utcnow() + timedelta(seconds=svc.PAY_CODE_SECONDS + 1)
-    monkeypatch.setattr(svc, "utcnow", lambda: later)
+    freeze_station_clock(monkeypatch, later)
     assert refusal(lambda: svc.redeem(s.clerk, s.station, new_payload, [(s.rice.id, 1)])).code == "expired"
     assert refusal(lambda: svc.look_up(s.clerk, s.station, new_payload)).code == "expired"
     assert redemption_count() == 0 and available(s.resident) == 1000
@@ -148,7 +148,7 @@ def test_scanned_code_survives_expiry_and_refresh_for_the_scanning_station(
     other_clerk = make_user("clerk", station=other)
     assert refusal(lambda: svc.look_up(other_clerk, other, payload)).code == "wrong_station"
     later = utcnow() + timedelta(seconds=svc.PAY_CODE_SECONDS + 30)
-    monkeypatch.setattr(svc, "utcnow", lambda: later)
+    freeze_station_clock(monkeypatch, later)
     r = run_in_unit(lambda: svc.redeem(s.clerk, s.station, payload, [(s.rice.id, 1)]))
     assert r.status == "done"
 
@@ -221,7 +221,7 @@ def test_undo_within_window_then_refund(app, counter_setup, make_user, monkeypat
     _, payload = pay(s.resident)
     r2 = run_in_unit(lambda: svc.redeem(s.clerk, s.station, payload, [(s.oil.id, 1)]))
     later = utcnow() + timedelta(minutes=svc.undo_minutes() + 1)
-    monkeypatch.setattr(svc, "utcnow", lambda: later)
+    freeze_station_clock(monkeypatch, later)
     assert refusal(lambda: svc.undo(s.clerk, db.session.get(Redemption, r2.id))).code == "undo_window_passed"
     assert isinstance(refusal(lambda: svc.refund(s.clerk, db.session.get(Redemption, r2.id), "质量问题")), NotFound)
     coordinator = make_user("coordinator", community=s.community)

@@ -8,24 +8,18 @@ import sqlalchemy as sa
 
 from pointsbank.extensions import db
 
-# Log-in (user, roles), the account with its community's expiry policy, one keyset page of the statement,
-# and the read transaction's BEGIN on SQLite (was 6: the total and the policy were statements of their own).
-BALANCE_PAGE_BUDGET = 5
+# The logged-in user (session, user and roles in one), the account with its community's expiry policy, one keyset
+# page of the statement, and the read transaction's BEGIN on SQLite (was 6: total and policy had their own).
+BALANCE_PAGE_BUDGET = 4
 # Beyond loading the user: the account with the policy, and the statement page; the JSON needs only the first.
 PAGE_BEYOND_USER = 2
 JSON_BEYOND_USER = 1
 
 
 def beyond_user(statements: list[str]) -> list[str]:
-    """The statements other than the log-in's user and role reads and the transaction's BEGIN."""
-    return [
-        s
-        for s in statements
-        if s.strip().upper() != "BEGIN"
-        and "FROM user_account" not in s
-        and "FROM role_grant" not in s
-        and "FROM api_token" not in s
-    ]
+    """The statements other than loading the logged-in user (session, user, roles, token) and BEGIN."""
+    user_tables = ("user_session", "user_account", "role_grant", "api_token")
+    return [s for s in statements if s.strip().upper() != "BEGIN" and not any(f"FROM {t}" in s for t in user_tables)]
 
 
 @contextmanager

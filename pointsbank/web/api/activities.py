@@ -191,20 +191,7 @@ def my_signups(args):
 
 
 def _team_scope() -> set[int]:
-    scope = activities.rules.managed_community_ids(current_user)
-    ids = set(scope) if scope is not None else _all_communities()
-    if current_user.community_id:
-        ids.add(current_user.community_id)
-    return ids
-
-
-def _all_communities() -> set[int]:
-    import sqlalchemy as sa
-
-    from pointsbank.extensions import db
-    from pointsbank.people.models import Community
-
-    return set(db.session.scalars(sa.select(Community.id)))
+    return activities.team_scope(current_user)
 
 
 def _team_row(team_id: int) -> dict:

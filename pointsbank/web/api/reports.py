@@ -11,10 +11,8 @@ from werkzeug.exceptions import HTTPException
 
 from pointsbank.db import unit_of_work
 from pointsbank.errors import DomainError, Invalid, NotFound
-from pointsbank.extensions import db
 from pointsbank.reports import open311, service
 from pointsbank.reports import schemas as s
-from pointsbank.reports.models import ReportCategory
 from pointsbank.web.api.base import IDEMPOTENCY_HEADER, SECURITY, ApiBlueprint, api_auth, errors, idempotency_key
 from pointsbank.web.api.pagination import PageArgsSchema, page_of
 
@@ -63,9 +61,7 @@ def create_category(data):
 @unit_of_work
 def update_category(data, category_id: int):
     """Change a category: name, paying rule, bonus rule, time limit, active."""
-    category = db.session.get(ReportCategory, category_id)
-    if category is None:
-        raise NotFound()
+    category = service.get_category(current_user, category_id)
     return service.save_category(current_user, category.community_id, category, **data)
 
 

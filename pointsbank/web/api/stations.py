@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask_login import current_user
 
 from pointsbank.db import unit_of_work
-from pointsbank.errors import DomainError, NotFound
-from pointsbank.extensions import db
-from pointsbank.people.models import Community, User
+from pointsbank.errors import DomainError
 from pointsbank.stations import codes
 from pointsbank.stations import schemas as s
 from pointsbank.stations import service as svc
-from pointsbank.stations.models import (
-    Item,
-    Proxy,
-    Redemption,
-    Reservation,
-    StockMovement,
-)
+from pointsbank.stations.models import Item, Reservation
 from pointsbank.web.api.base import IDEMPOTENCY_HEADER, SECURITY, ApiBlueprint, ErrorSchema, api_auth, idempotency_key
 from pointsbank.web.api.pagination import PageArgsSchema, page_of_query
 
@@ -54,9 +45,7 @@ def list_stations(args):
 @unit_of_work
 def create_station(data):
     """Open a station in a community I coordinate."""
-    community = db.session.get(Community, data["community_id"])
-    if community is None:
-        raise NotFound("community_not_found")
+    community = svc.community_by_id(data["community_id"])
     return svc.create_station(
         current_user, community, data["name"], address=data["address"], opening_hours=data["opening_hours"]
     )
@@ -97,10 +86,7 @@ def update_station(data, station_id: int):
 def list_items(args, station_id: int):
     """A station's catalogue (residents see active items; staff see all), by id."""
     station = svc.station_for_resident(current_user, station_id)
-    query = sa.select(Item).where(Item.station_id == station.id).order_by(Item.id)
-    if not svc.can_operate(current_user, station):
-        query = query.where(Item.active.is_(True))
-    page = page_of_query(query, args)
+    page = page_of_query(svc.catalogue_query(current_user, station), args)
     page["items"] = [_item_out(i, station) for i in page["items"]]
     return page
 
@@ -152,8 +138,7 @@ def update_item(data, item_id: int):
 def list_stock_movements(args, item_id: int):
     """An item's stock movements, newest first; they add up to its stock."""
     item = svc.item_for_staff(current_user, item_id)
-    query = sa.select(StockMovement).where(StockMovement.item_id == item.id).order_by(StockMovement.id.desc())
-    return page_of_query(query, args)
+    return page_of_query(svc.movements_query(item), args)
 
 
 @blp.post("/items/<int(max=2147483647):item_id>/stock-movements")
@@ -221,10 +206,14 @@ def code_info_out(info: svc.CodeInfo) -> dict:
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema)
 @blp.alt_response(422, schema=ErrorSchema)
+@blp.alt_response(429, schema=ErrorSchema)
 @blp.doc(security=SECURITY)
 @api_auth
 def check_code(data, station_id: int):
     """Scan step: who is it and how many points (pay, pickup, or resident card with its PIN).
+
+    Typed digits are limited per clerk and per station (429 `too_many_attempts` with Retry-After); a wrong number
+    answers `invalid` whatever the cause.
 
     A card answers a fresh pay code in `code`, already scanned at this station, to confirm with.
     """
@@ -234,7 +223,14 @@ def check_code(data, station_id: int):
         if isinstance(result, DomainError):
             raise result
         return code_info_out(unit_of_work(lambda: svc.look_up(current_user, station, svc.pay_payload(result)))())
-    return code_info_out(unit_of_work(lambda: svc.look_up(current_user, station, data["code"]))())
+    return code_info_out(_raised(unit_of_work(lambda: svc.check_code(current_user, station, data["code"]))()))
+
+
+def _raised(result):
+    """A refusal returned by a counted service (its attempt is committed) is raised now."""
+    if isinstance(result, DomainError):
+        raise result
+    return result
 
 
 # ---------------------------------------------------------------- redemptions
@@ -247,14 +243,18 @@ def check_code(data, station_id: int):
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema)
 @blp.alt_response(422, schema=ErrorSchema)
+@blp.alt_response(429, schema=ErrorSchema)
 @blp.doc(security=SECURITY, parameters=[IDEMPOTENCY_HEADER])
 @api_auth
-@unit_of_work
 def redeem(data, station_id: int):
-    """Confirm a pay code with items: points move, stock drops, one redemption — all at once."""
+    """Confirm a pay code with items: points move, stock drops, one redemption — all at once.
+
+    Typed digits count against the attempt limit (429 `too_many_attempts` with Retry-After).
+    """
     station = svc.station_for_staff(current_user, station_id)
     lines = [(line["item_id"], line["qty"]) for line in data["lines"]]
-    return svc.redeem(current_user, station, data["code"], lines, key=idempotency_key(f"redeem:{station.id}"))
+    key = idempotency_key(f"redeem:{station.id}")
+    return _raised(unit_of_work(lambda: svc.confirm(current_user, station, data["code"], lines, key=key))())
 
 
 @blp.post("/stations/<int(max=2147483647):station_id>/pickups")
@@ -263,13 +263,14 @@ def redeem(data, station_id: int):
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema)
 @blp.alt_response(422, schema=ErrorSchema)
+@blp.alt_response(429, schema=ErrorSchema)
 @blp.doc(security=SECURITY, parameters=[IDEMPOTENCY_HEADER])
 @api_auth
-@unit_of_work
 def pickup(data, station_id: int):
-    """Hand over reserved items: the pickup code's hold posts to the station."""
+    """Hand over reserved items: the pickup code's hold posts to the station (typed digits are limited)."""
     station = svc.station_for_staff(current_user, station_id)
-    return svc.hand_over(current_user, station, data["code"], key=idempotency_key(f"pickup:{station.id}"))
+    key = idempotency_key(f"pickup:{station.id}")
+    return _raised(unit_of_work(lambda: svc.hand_over_counted(current_user, station, data["code"], key=key))())
 
 
 @blp.get("/stations/<int(max=2147483647):station_id>/redemptions")
@@ -281,8 +282,7 @@ def pickup(data, station_id: int):
 def list_station_redemptions(args, station_id: int):
     """A station's redemptions, newest first."""
     station = svc.station_for_staff(current_user, station_id)
-    query = sa.select(Redemption).where(Redemption.station_id == station.id).order_by(Redemption.id.desc())
-    return page_of_query(query, args)
+    return page_of_query(svc.station_redemptions_query(station), args)
 
 
 @blp.get("/redemptions")
@@ -292,12 +292,7 @@ def list_station_redemptions(args, station_id: int):
 @api_auth
 def my_redemptions(args):
     """My redemptions (and those I made as proxy), newest first."""
-    query = (
-        sa.select(Redemption)
-        .where(sa.or_(Redemption.resident_id == current_user.id, Redemption.proxy_id == current_user.id))
-        .order_by(Redemption.id.desc())
-    )
-    return page_of_query(query, args)
+    return page_of_query(svc.my_redemptions_query(current_user), args)
 
 
 @blp.get("/redemptions/<int(max=2147483647):redemption_id>")
@@ -319,7 +314,7 @@ def get_redemption(redemption_id: int):
 @api_auth
 @unit_of_work
 def undo_redemption(redemption_id: int):
-    """The clerk undoes a redemption within PB_UNDO_MINUTES: points and stock return."""
+    """The clerk undoes a redemption within the community's undo minutes: points and stock return."""
     redemption = svc.redemption_for(current_user, redemption_id)
     return svc.undo(current_user, redemption)
 
@@ -390,12 +385,7 @@ def reserve(data, station_id: int):
 @api_auth
 def my_reservations(args):
     """My reservations (and those I made as proxy), newest first."""
-    query = (
-        sa.select(Reservation)
-        .where(sa.or_(Reservation.resident_id == current_user.id, Reservation.proxy_id == current_user.id))
-        .order_by(Reservation.id.desc())
-    )
-    page = page_of_query(query, args)
+    page = page_of_query(svc.my_reservations_query(current_user), args)
     page["items"] = [_reservation_out(r) for r in page["items"]]
     return page
 
@@ -463,11 +453,7 @@ def set_card(data):
 @unit_of_work
 def register_proxy(data):
     """Register a family member as proxy (家属代办) for a resident of my community."""
-    resident = db.session.get(User, data["resident_id"])
-    proxy_user = db.session.get(User, data["proxy_user_id"])
-    if resident is None or proxy_user is None:
-        raise NotFound("resident_not_found")
-    return svc.register_proxy(current_user, resident, proxy_user, data["relation"])
+    return svc.register_proxy_by_ids(current_user, data["resident_id"], data["proxy_user_id"], data["relation"])
 
 
 @blp.delete("/proxies/<int(max=2147483647):proxy_id>")
@@ -478,7 +464,4 @@ def register_proxy(data):
 @unit_of_work
 def end_proxy(proxy_id: int):
     """Stop a proxy relation."""
-    proxy = db.session.get(Proxy, proxy_id)
-    if proxy is None:
-        raise NotFound("proxy_not_found")
-    svc.end_proxy(current_user, proxy)
+    svc.end_proxy(current_user, svc.get_proxy(proxy_id))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -18,14 +17,10 @@ from pointsbank.activities.forms import (
     TeamForm,
     local_to_utc,
 )
-from pointsbank.activities.models import Signup, Team
 from pointsbank.activities.qr import qr_data_uri
 from pointsbank.db import unit_of_work
 from pointsbank.errors import DomainError, NotFound
-from pointsbank.extensions import db
-from pointsbank.people.models import Community
 from pointsbank.rules import service as rules
-from pointsbank.rules.models import Rule
 from pointsbank.web.nav import Link
 from pointsbank.web.paging import page_arg
 
@@ -63,12 +58,8 @@ def _is_manager() -> bool:
     return bool(current_user.has_role("coordinator") or current_user.is_admin)
 
 
-def _managed_communities() -> list[Community]:
-    scope = rules.managed_community_ids(current_user)
-    query = sa.select(Community).order_by(Community.id)
-    if scope is not None:
-        query = query.where(Community.id.in_(scope or {-1}))
-    return list(db.session.scalars(query))
+def _managed_communities() -> list:
+    return rules.managed_communities(current_user)
 
 
 # ---------------------------------------------------------------- residents
@@ -81,15 +72,7 @@ def index():
     when = "past" if request.args.get("when") == "past" else "upcoming"
     items, total = activities.list_activities(current_user, when=when, page=page_arg(), per_page=PER_PAGE)
     counts = activities.counts([a.id for a in items])
-    mine = {
-        s.activity_id: s
-        for s in db.session.scalars(
-            sa.select(Signup).where(
-                Signup.user_id == current_user.id,
-                Signup.activity_id.in_([a.id for a in items] or [-1]),
-            )
-        ).unique()
-    }
+    mine = activities.my_signups_for(current_user, [a.id for a in items])
     return render_template(
         "activities/index.html",
         items=items,
@@ -218,12 +201,8 @@ def _activity_form() -> ActivityForm:
     form = ActivityForm()
     communities = _managed_communities()
     form.community_id.choices = [(c.id, c.name) for c in communities]
-    ids = [c.id for c in communities] or [-1]
-    published = db.session.scalars(
-        sa.select(Rule)
-        .where(Rule.community_id.in_(ids), Rule.status == "published")
-        .order_by(Rule.category, Rule.title)
-    ).unique()
+    ids = [c.id for c in communities]
+    published = rules.published_rules(ids)
     form.rule_id.choices = [
         (
             r.id,
@@ -231,10 +210,7 @@ def _activity_form() -> ActivityForm:
         )
         for r in published
     ]
-    form.team_id.choices = [(0, _("No team"))] + [
-        (t.id, t.name)
-        for t in db.session.scalars(sa.select(Team).where(Team.community_id.in_(ids)).order_by(Team.name))
-    ]
+    form.team_id.choices = [(0, _("No team"))] + [(t.id, t.name) for t in activities.teams_of(ids)]
     return form
 
 
@@ -366,9 +342,7 @@ def confirm(activity_id: int):
 def correct(activity_id: int, signup_id: int):
     """Coordinator: correct one volunteer's attendance before confirming."""
     activity = activities.get_activity(activity_id, current_user, manage=True)
-    signup = db.session.get(Signup, signup_id)
-    if signup is None or signup.activity_id != activity.id:
-        raise NotFound()
+    signup = activities.get_signup(activity, signup_id)
     form = AttendanceForm()
     if not form.validate_on_submit():
         flash(_("Hours must be between 0 and 24."), "error")

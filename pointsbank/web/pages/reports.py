@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -19,12 +18,11 @@ from flask_login import current_user, login_required
 
 from pointsbank.db import unit_of_work
 from pointsbank.errors import DomainError, Invalid, NotFound
-from pointsbank.extensions import db
-from pointsbank.people.models import Community
 from pointsbank.reports import photos as photo_store
 from pointsbank.reports import service
 from pointsbank.reports.forms import ActionForm, FileReportForm
-from pointsbank.reports.models import STATUSES, Notice, ReportCategory, ReportPhoto
+from pointsbank.reports.models import STATUSES
+from pointsbank.rules import service as rule_service
 from pointsbank.web.nav import Link
 from pointsbank.web.paging import page_arg
 
@@ -84,9 +82,9 @@ def _labels():
 
 def _filing_form() -> FileReportForm:
     form = FileReportForm()
-    community = db.session.get(Community, current_user.community_id)
-    form.category_id.choices = [(c.id, c.name) for c in service.categories(community.id)]
-    form.grid_id.choices = [(0, _("Not sure"))] + [(g.id, g.name) for g in community.grids]
+    community_id = current_user.community_id
+    form.category_id.choices = [(c.id, c.name) for c in service.categories(community_id)]
+    form.grid_id.choices = [(0, _("Not sure"))] + [(g.id, g.name) for g in service.community_grids(community_id)]
     if request.method == "GET" and current_user.grid_id:
         form.grid_id.data = current_user.grid_id
     return form
@@ -94,7 +92,6 @@ def _filing_form() -> FileReportForm:
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
-@unit_of_work
 def new():
     """File a report from the phone: category, description, place, location on request, 1–3 photos."""
     if not current_user.has_role("resident"):
@@ -111,12 +108,15 @@ def new():
             lon=form.lon.data,
         )
         uploads = [f for f in request.files.getlist("photos") if f and f.filename]
-        for upload in uploads:
-            upload.stream.seek(0)  # the unit of work may run this view again
+
+        def file_it():
+            for upload in uploads:
+                upload.stream.seek(0)  # the unit of work may run this again
+            return service.file_report(current_user, filing, [f.stream for f in uploads])
+
         try:
-            report = service.file_report(current_user, filing, [f.stream for f in uploads])
-        except Invalid as err:
-            db.session.rollback()
+            report = unit_of_work(file_it)()
+        except Invalid as err:  # nothing was stored: the unit of work rolled back
             form.photos.errors = [str(err.message)]
             return render_template("reports/new.html", form=form), 400
         flash(_("Thank you! Your report #%(id)s was sent.", id=report.id), "success")
@@ -156,9 +156,7 @@ def detail(report_id: int):
 @login_required
 def photo(photo_id: int):
     """A report photo, for the reporter, the assignee and the community's coordinators only."""
-    item = db.session.get(ReportPhoto, photo_id)
-    if item is None or not service.can_see(current_user, item.report):
-        raise NotFound()
+    item = service.visible_photo(current_user, photo_id)
     path = photo_store.path_of(item.filename)
     if not path.exists():
         abort(404)
@@ -236,9 +234,7 @@ def notices():
 def open_notice(notice_id: int):
     """Mark a notice read and follow its link."""
     _action_form()
-    notice = db.session.get(Notice, notice_id)
-    if notice is None or notice.user_id != current_user.id:
-        raise NotFound()
+    notice = service.get_notice(current_user.id, notice_id)
     service.mark_read(current_user.id, notice_id)
     target = notice.link if notice.link.startswith("/") and not notice.link.startswith("//") else None
     return redirect(target or url_for("reports.notices"))
@@ -288,8 +284,7 @@ def triage():
     categories, grids, workers = [], [], []
     for community_id in community_ids:
         categories += service.categories(community_id, active_only=False)
-        community = db.session.get(Community, community_id)
-        grids += community.grids if community else []
+        grids += service.community_grids(community_id)
         workers += service.grid_workers(community_id)
     form = ActionForm()
     form.assignee_id.choices = [(0, _("Choose"))] + [(u.id, u.name) for u in {w.id: w for w in workers}.values()]
@@ -351,21 +346,15 @@ def hot_topics():
         start=start,
         end=end,
         top=top,
-        community=db.session.get(Community, community_id),
+        community=service.community_of(community_id),
     )
 
 
 # ---------------------------------------------------------------- categories
 
 
-def _managed_community(community_id: int | None) -> Community:
-    if community_id is None:
-        coordinated = sorted(current_user.coordinated_community_ids())
-        community_id = coordinated[0] if coordinated else None
-    community = db.session.get(Community, community_id) if community_id else None
-    if community is None or not service.is_manager(current_user, community.id):
-        raise NotFound()
-    return community
+def _managed_community(community_id: int | None):
+    return service.managed_community(current_user, community_id)
 
 
 def _category_values() -> dict:
@@ -391,12 +380,8 @@ def _category_values() -> dict:
 @login_required
 def categories():
     """The community's report categories: name, time limit, the rule that pays, the bonus rule, active."""
-    from pointsbank.rules.models import Rule
-
     community = _managed_community(_int_arg("community_id"))
-    rules = db.session.scalars(
-        sa.select(Rule).where(Rule.community_id == community.id, Rule.status != "retired").order_by(Rule.id)
-    ).all()
+    rules = rule_service.unretired_rules(community.id)
     return render_template(
         "reports/categories.html",
         community=community,
@@ -416,9 +401,7 @@ def save_category():
     category = None
     category_id = request.form.get("category_id", type=int)
     if category_id:
-        category = db.session.get(ReportCategory, category_id)
-        if category is None or category.community_id != community.id:
-            raise NotFound()
+        category = service.get_category(current_user, category_id, community.id)
     service.save_category(current_user, community.id, category, **_category_values())
     flash(_("Category saved."), "success")
     return redirect(url_for("reports.categories", community_id=community.id))

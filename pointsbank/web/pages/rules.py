@@ -5,16 +5,14 @@ from __future__ import annotations
 import secrets
 from itertools import groupby
 
-import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from pointsbank.db import unit_of_work
 from pointsbank.errors import NotFound
-from pointsbank.extensions import db
-from pointsbank.people.models import Community
+from pointsbank.reports import photos as photo_store
+from pointsbank.reports import service as reports
 from pointsbank.rules import service as rules
 from pointsbank.rules.forms import AwardForm, BulkForm, RejectForm, RuleForm, local_date
 from pointsbank.rules.models import PendingAward
@@ -55,11 +53,7 @@ def _require_manager() -> None:
 
 
 def _community_choices() -> list[tuple[int, str]]:
-    scope = rules.managed_community_ids(current_user)
-    query = sa.select(Community).order_by(Community.id)
-    if scope is not None:
-        query = query.where(Community.id.in_(scope or {-1}))
-    return [(c.id, c.name) for c in db.session.scalars(query)]
+    return [(c.id, c.name) for c in rules.managed_communities(current_user)]
 
 
 @bp.get("/how-to-earn")
@@ -75,6 +69,7 @@ def how_to_earn():
     return render_template(
         "rules/how_to_earn.html",
         groups=groups,
+        paid=reports.categories_by_rule(community_id) if community_id else {},
         describe=rules.describe,
         evidence_words=rules.evidence_words,
     )
@@ -233,14 +228,25 @@ def award(rule_id: int):
 
 
 def _award(rule, form: AwardForm):
-    from pointsbank.people.auth import normalize_phone
-    from pointsbank.people.models import User
-
-    user = db.session.scalar(sa.select(User).where(User.phone == normalize_phone(form.phone.data)))
-    if user is None:
-        raise NotFound("resident_not_found", _l("No resident of this community has this number."))
+    user = rules.resident_by_phone(form.phone.data)
+    version = rules.current_version(rule)
+    witness_id = None
+    if version is not None and version.evidence == "witness" and form.witness_phone.data:
+        witness_id = rules.witness_by_phone(form.witness_phone.data, rule.community_id)
+    photo = None
+    upload = request.files.get("photo")
+    if version is not None and version.evidence == "photo" and upload and upload.filename:
+        upload.stream.seek(0)  # the unit of work may run this again
+        photo = photo_store.store(photo_store.check_photo(upload.stream))
     return rules.award_by_coordinator(
-        current_user, rule, user.id, quantity=float(form.quantity.data), note=form.note.data or "", key=form.nonce.data
+        current_user,
+        rule,
+        user.id,
+        quantity=float(form.quantity.data),
+        note=form.note.data or "",
+        key=form.nonce.data,
+        photo=photo,
+        witness_id=witness_id,
     )
 
 
@@ -318,10 +324,19 @@ def reject(pending_id: int):
 
 
 def _pending_to_decide(pending_id: int) -> PendingAward:
-    pending = db.session.get(PendingAward, pending_id)
-    if pending is None or not rules.can_manage(current_user, pending.community_id):
+    return rules.pending_to_decide(pending_id, current_user)
+
+
+@bp.get("/approvals/<int:pending_id>/photo")
+@login_required
+def evidence_photo(pending_id: int):
+    """The photo attached to a pending award, for the community's coordinators only."""
+    path = photo_store.path_of(rules.evidence_photo_of(pending_id, current_user))
+    if not path.exists():
         raise NotFound()
-    return pending
+    response = send_file(path, mimetype="image/jpeg", max_age=3600)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @bp.get("/my-awards")

@@ -5,28 +5,17 @@ from __future__ import annotations
 import secrets
 from datetime import date
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from pointsbank.db import unit_of_work
-from pointsbank.errors import DomainError, NotFound, Refused
-from pointsbank.extensions import db
-from pointsbank.people.auth import normalize_phone
-from pointsbank.people.models import RoleGrant, User
+from pointsbank.errors import DomainError, NotFound
 from pointsbank.stations import codes
 from pointsbank.stations import forms as f
 from pointsbank.stations import service as svc
-from pointsbank.stations.models import (
-    Item,
-    Proxy,
-    Redemption,
-    Reservation,
-    Station,
-    StockMovement,
-)
+from pointsbank.stations.models import Station
 from pointsbank.web.nav import Link
 
 bp = Blueprint("stations", __name__, url_prefix="/stations")
@@ -70,27 +59,21 @@ def _lines_from_form(prefix: str = "qty_") -> list[tuple[int, int]]:
 @unit_of_work
 def index():
     """Stations I may see; coordinators open new ones."""
-    from pointsbank.people.models import Community
-
     form = None
-    community_ids = sorted(current_user.coordinated_community_ids())
-    if community_ids or current_user.is_admin:
-        query = sa.select(Community).order_by(Community.id)
-        if not current_user.is_admin:
-            query = query.where(Community.id.in_(community_ids))
+    if current_user.coordinated_community_ids() or current_user.is_admin:
         form = f.NewStationForm()
-        form.community_id.choices = [(c.id, c.name) for c in db.session.scalars(query)]
+        form.community_id.choices = [(c.id, c.name) for c in svc.communities_to_open_in(current_user)]
         if form.validate_on_submit():
             station = svc.create_station(
                 current_user,
-                db.session.get(Community, form.community_id.data),
+                svc.community_by_id(form.community_id.data),
                 form.name.data,
                 address=form.address.data or "",
                 opening_hours=form.opening_hours.data or "",
             )
             flash(_("Station opened. Add items and clerks."), "success")
             return redirect(url_for("stations.edit", station_id=station.id))
-    stations = db.session.scalars(svc.visible_stations(current_user)).all()
+    stations = svc.stations_of(current_user)
     return render_template("stations/index.html", stations=stations, svc=svc, form=form)
 
 
@@ -101,7 +84,7 @@ def manage(station_id: int):
     """Items, stock, intake and adjustments for station staff."""
     station = svc.station_for_staff(current_user, station_id)
     svc.expire_reservations(station_id=station.id)
-    items = db.session.scalars(sa.select(Item).where(Item.station_id == station.id).order_by(Item.id)).all()
+    items = svc.items_of(station)
     item_form = f.ItemForm(prefix="item")
     stock_form = f.StockForm(prefix="stock")
     stock_form.item_id.choices = [(i.id, i.name) for i in items if i.tracks_stock]
@@ -130,13 +113,7 @@ def manage(station_id: int):
             flash(_("Stock recorded: %(name)s now %(stock)s.", name=item.name, stock=item.stock), "success")
             return redirect(url_for("stations.manage", station_id=station.id))
         flash(_("Please correct the marked fields."), "error")
-    movements = db.session.execute(
-        sa.select(StockMovement, Item.name)
-        .join(Item, Item.id == StockMovement.item_id)
-        .where(Item.station_id == station.id)
-        .order_by(StockMovement.id.desc())
-        .limit(20)
-    ).all()
+    movements = svc.recent_movements(station)
     return render_template(
         "stations/manage.html",
         station=station,
@@ -162,7 +139,7 @@ def edit(station_id: int):
     if "clerk-phone" in request.form and clerk_form.validate_on_submit():
         from pointsbank.people.service import grant_role
 
-        grant_role(_user_by_phone(clerk_form.phone.data), "clerk", station_id=station.id)
+        grant_role(svc.user_by_phone(clerk_form.phone.data), "clerk", station_id=station.id)
         flash(_("Clerk added."), "success")
         return redirect(url_for("stations.edit", station_id=station.id))
     if "clerk-phone" not in request.form and form.validate_on_submit():
@@ -177,12 +154,7 @@ def edit(station_id: int):
         )
         flash(_("Station saved."), "success")
         return redirect(url_for("stations.manage", station_id=station.id))
-    clerks = db.session.scalars(
-        sa.select(User)
-        .join(RoleGrant, RoleGrant.user_id == User.id)
-        .where(RoleGrant.role == "clerk", RoleGrant.station_id == station.id)
-        .order_by(User.id)
-    ).all()
+    clerks = svc.clerks_of(station)
     return render_template("stations/edit.html", station=station, form=form, clerk_form=clerk_form, clerks=clerks)
 
 
@@ -240,17 +212,18 @@ def scan_post(station_id: int):
             flash(str(result.message), "error")
             return render_template("stations/scan.html", station=station, form=form, need_pin=True), result.status
         text = svc.pay_payload(result)
-    info = unit_of_work(lambda: svc.look_up(current_user, station, text))()
-    items = db.session.scalars(
-        sa.select(Item).where(Item.station_id == station.id, Item.active.is_(True)).order_by(Item.id)
-    ).all()
+    try:
+        info = _raised(unit_of_work(lambda: svc.check_code(current_user, station, text))())
+    except svc.TooManyAttempts as err:
+        flash(str(err.message), "error")
+        return render_template("stations/scan.html", station=station, form=form), 429, err.headers
+    items = svc.items_of(station, active_only=True)
     confirm = f.ConfirmForm(code=info.code, token=secrets.token_urlsafe(16))
     return render_template("stations/checkout.html", station=station, info=info, items=items, form=confirm)
 
 
 @bp.post("/<int(max=2147483647):station_id>/redeem")
 @login_required
-@unit_of_work
 def redeem(station_id: int):
     """Confirm: one atomic redemption, then the receipt."""
     station = svc.station_for_staff(current_user, station_id)
@@ -258,13 +231,13 @@ def redeem(station_id: int):
     if not form.validate_on_submit():
         abort(400)
     key = f"page:redeem:{current_user.id}:{form.token.data}"
-    redemption = svc.redeem(current_user, station, form.code.data, _lines_from_form(), key=key)
+    lines = _lines_from_form()
+    redemption = _raised(unit_of_work(lambda: svc.confirm(current_user, station, form.code.data, lines, key=key))())
     return redirect(url_for("stations.receipt", redemption_id=redemption.id))
 
 
 @bp.post("/<int(max=2147483647):station_id>/pickup")
 @login_required
-@unit_of_work
 def pickup(station_id: int):
     """Hand over reserved items."""
     station = svc.station_for_staff(current_user, station_id)
@@ -272,8 +245,15 @@ def pickup(station_id: int):
     if not form.validate_on_submit():
         abort(400)
     key = f"page:pickup:{current_user.id}:{form.token.data}"
-    redemption = svc.hand_over(current_user, station, form.code.data, key=key)
+    redemption = _raised(unit_of_work(lambda: svc.hand_over_counted(current_user, station, form.code.data, key=key))())
     return redirect(url_for("stations.receipt", redemption_id=redemption.id))
+
+
+def _raised(result):
+    """A refusal returned by a counted service (its attempt is committed) is raised now."""
+    if isinstance(result, DomainError):
+        raise result
+    return result
 
 
 @bp.get("/redemptions/<int(max=2147483647):redemption_id>")
@@ -290,6 +270,9 @@ def receipt(redemption_id: int):
         undo_until=svc.undo_deadline(redemption),
         can_refund=redemption.status == "done" and svc.can_manage(current_user, redemption.station),
         is_staff=svc.can_operate(current_user, redemption.station),
+        # After an undo or refund the receipt also shows the balance as it is now.
+        balance_now=svc.available_points(redemption.resident) if redemption.status != "done" else None,
+        paid=request.args.get("paid") == "1",
     )
 
 
@@ -327,8 +310,7 @@ def station_redemptions(station_id: int):
     """A station's redemptions, newest first."""
     station = svc.station_for_staff(current_user, station_id)
     page = min(max(request.args.get("page", 1, type=int), 1), 10_000)
-    query = sa.select(Redemption).where(Redemption.station_id == station.id).order_by(Redemption.id.desc())
-    rows = db.session.scalars(query.limit(20).offset((page - 1) * 20)).all()
+    rows = svc.station_redemptions(station, page)
     return render_template("stations/redemptions.html", station=station, rows=rows, page=page)
 
 
@@ -365,9 +347,7 @@ def catalogue(station_id: int):
     """A station's catalogue on a resident's phone; reserve items for pickup."""
     station = svc.station_for_resident(current_user, station_id)
     svc.expire_reservations(station_id=station.id)
-    items = db.session.scalars(
-        sa.select(Item).where(Item.station_id == station.id, Item.active.is_(True)).order_by(Item.id)
-    ).all()
+    items = svc.items_of(station, active_only=True)
     available = svc.available_points(current_user) if current_user.community_id else None
     return render_template(
         "stations/catalogue.html",
@@ -441,6 +421,7 @@ def pay():
         for_id=for_id,
         form=f.PostForm(),
         refresh_in=svc.PAY_CODE_SECONDS - 10,
+        available=svc.available_points(code.resident),
     )
 
 
@@ -448,18 +429,8 @@ def pay():
 @login_required
 def mine():
     """My redemptions and reservations."""
-    redemptions = db.session.scalars(
-        sa.select(Redemption)
-        .where(sa.or_(Redemption.resident_id == current_user.id, Redemption.proxy_id == current_user.id))
-        .order_by(Redemption.id.desc())
-        .limit(30)
-    ).all()
-    reservations = db.session.scalars(
-        sa.select(Reservation)
-        .where(sa.or_(Reservation.resident_id == current_user.id, Reservation.proxy_id == current_user.id))
-        .order_by(Reservation.id.desc())
-        .limit(30)
-    ).all()
+    redemptions = svc.my_redemptions(current_user)
+    reservations = svc.my_reservations(current_user)
     return render_template("stations/mine.html", redemptions=redemptions, reservations=reservations)
 
 
@@ -468,8 +439,6 @@ def mine():
 @unit_of_work
 def card():
     """My printable resident card: a static QR plus the PIN I choose."""
-    from pointsbank.stations.models import ResidentCard
-
     if current_user.community_id is None:
         raise NotFound("not_resident")
     form = f.PinForm()
@@ -480,7 +449,7 @@ def card():
             svc.set_card_pin(current_user, form.pin.data)
             flash(_("PIN saved. Print the card and keep the PIN to yourself."), "success")
             return redirect(url_for("stations.card"))
-    existing = db.session.scalar(sa.select(ResidentCard).where(ResidentCard.resident_id == current_user.id))
+    existing = svc.card_of(current_user)
     qr = codes.qr_data_uri(svc.card_payload(existing)) if existing else None
     return render_template("stations/card.html", form=form, card=existing, qr=qr)
 
@@ -495,16 +464,13 @@ def proxies():
         raise NotFound()
     form = f.ProxyForm()
     if form.validate_on_submit():
-        resident = _user_by_phone(form.resident_phone.data)
-        proxy_user = _user_by_phone(form.proxy_phone.data)
+        resident = svc.user_by_phone(form.resident_phone.data)
+        proxy_user = svc.user_by_phone(form.proxy_phone.data)
         svc.register_proxy(current_user, resident, proxy_user, form.relation.data or "")
         flash(_("Proxy registered."), "success")
         return redirect(url_for("stations.proxies"))
-    query = sa.select(Proxy).join(User, User.id == Proxy.resident_id).order_by(Proxy.id.desc()).limit(100)
-    if not current_user.is_admin:
-        query = query.where(User.community_id.in_(communities))
     return render_template(
-        "stations/proxies.html", form=form, rows=db.session.scalars(query).all(), end_form=f.PostForm()
+        "stations/proxies.html", form=form, rows=svc.proxies_seen_by(current_user), end_form=f.PostForm()
     )
 
 
@@ -515,19 +481,9 @@ def end_proxy(proxy_id: int):
     """Stop a proxy relation."""
     if not f.PostForm().validate_on_submit():
         abort(400)
-    proxy = db.session.get(Proxy, proxy_id)
-    if proxy is None:
-        raise NotFound()
-    svc.end_proxy(current_user, proxy)
+    svc.end_proxy(current_user, svc.get_proxy(proxy_id))
     flash(_("Proxy ended."), "success")
     return redirect(url_for("stations.proxies"))
-
-
-def _user_by_phone(phone: str) -> User:
-    user = db.session.scalar(sa.select(User).where(User.phone == normalize_phone(phone)))
-    if user is None:
-        raise Refused("user_not_found", _l("No one is registered with this mobile number."))
-    return user
 
 
 __all__ = ["Station", "bp", "home_links"]
