@@ -126,7 +126,7 @@ def main() -> None:
         label: measure(clients, picks, url_of, counter)
         for label, url_of in (
             ("balance page /ledger/", lambda uid: "/ledger/"),
-            ("balance page, page 10", lambda uid: "/ledger/?page=10"),
+            ("balance page, oldest page", lambda uid: "/ledger/?after=0"),
             ("balance page, English", lambda uid: "/ledger/?lang=en"),
             ("statement API", lambda uid: f"/api/v1/accounts/{accounts[uid]}/entries?per_page=20"),
             (REFERENCE, lambda uid: "/api/v1/accounts/me"),

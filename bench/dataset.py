@@ -105,12 +105,13 @@ def _sql(residents: int, communities: int, seed: int, password_hash: str) -> lis
             SELECT id, kind, 'bench:' || id, 'bench', NULL,
                 CASE WHEN kind = 'spend' THEN '兑换：大米 5kg ×1' ELSE '志愿活动：楼道清扫 2 小时' END, at
             FROM tx ORDER BY id""",
-        """INSERT INTO entry (id, transfer_id, account_id, amount, balance_after)
+        # Both sides of a transfer sit in community k; each entry copies it and the transfer's time.
+        """INSERT INTO entry (id, transfer_id, account_id, amount, balance_after, community_id, created_at)
             SELECT 2 * id - 1, id, CASE WHEN kind = 'award' THEN other ELSE i END, -amount,
-                CASE WHEN kind = 'award' THEN o_after ELSE r_after END FROM tx
+                CASE WHEN kind = 'award' THEN o_after ELSE r_after END, k, at FROM tx
             UNION ALL
             SELECT 2 * id, id, CASE WHEN kind = 'award' THEN i ELSE other END, amount,
-                CASE WHEN kind = 'award' THEN r_after ELSE o_after END FROM tx
+                CASE WHEN kind = 'award' THEN r_after ELSE o_after END, k, at FROM tx
             ORDER BY 1""",
         "RESET session_replication_role",
     ]

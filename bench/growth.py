@@ -7,7 +7,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.dataset import BUSY, TRANSFERS, District
+from bench.dataset import District
 from bench.fixtures import Fixtures, issue_codes
 from bench.load import Server, wrk
 
@@ -99,14 +99,14 @@ def measure(
     cookies = cookie_file(folder, "cookies-growth", fixtures.cookies)
     page = wrk(server.url + "/ledger/", "get.lua", ["/ledger/", str(cookies)], seconds)
     redemption = redemption_load(app, server, fixtures, residents, folder, seconds, f"g{district.residents}")
-    last = (BUSY + TRANSFERS + STATEMENT_PER_PAGE - 1) // STATEMENT_PER_PAGE
     base = server.url
     coordinator = fixtures.coordinator_cookie
     return {
         "balance page /ledger/": page.rate,
         "redemption": redemption.rate,
-        "statement first page (5,010 entries)": timed_get(f"{base}/ledger/?page=1", fixtures.busy_cookie, repeat),
-        "statement last page": timed_get(f"{base}/ledger/?page={last}", fixtures.busy_cookie, repeat),
+        "statement first page (5,010 entries)": timed_get(f"{base}/ledger/", fixtures.busy_cookie, repeat),
+        # The statement is keyset-paged: ?after=0 is its oldest (last) page.
+        "statement last page": timed_get(f"{base}/ledger/?after=0", fixtures.busy_cookie, repeat),
         "coordinator dashboard": timed_get(f"{base}/insights/communities/1/dashboard", coordinator, repeat),
         "weekly champions": timed_get(f"{base}/insights/communities/1/champions", coordinator, repeat),
         "public board": timed_get(f"{base}/insights/communities/1/board", coordinator, repeat),

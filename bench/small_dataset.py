@@ -94,6 +94,7 @@ def build(residents: int, entries: int) -> list[int]:
                         "created_at": now - timedelta(minutes=entries - n),
                     }
                 )
+                copies = {"community_id": community.id, "created_at": transfers[-1]["created_at"]}
                 entry_id += 2
                 rows.append(
                     {
@@ -102,6 +103,7 @@ def build(residents: int, entries: int) -> list[int]:
                         "account_id": issuance_id,
                         "amount": -amount,
                         "balance_after": -issued,
+                        **copies,
                     }
                 )
                 rows.append(
@@ -111,6 +113,7 @@ def build(residents: int, entries: int) -> list[int]:
                         "account_id": account_id,
                         "amount": amount,
                         "balance_after": balance,
+                        **copies,
                     }
                 )
             conn.execute(sa.insert(Transfer.__table__), transfers)

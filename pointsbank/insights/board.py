@@ -66,11 +66,11 @@ def _board_query(community_id: int, week: Week) -> sa.Select:
         .join(User, User.id == Account.owner_user_id)
         .outerjoin(reversal, reversal.reverses_id == Transfer.id)
         .where(
+            Entry.community_id == community_id,
+            Entry.created_at >= start,
+            Entry.created_at < end,
             Account.kind == "resident",
-            Account.community_id == community_id,
             Transfer.kind.in_(AWARD_KINDS),
-            Transfer.created_at >= start,
-            Transfer.created_at < end,
             Entry.amount > 0,
         )
     )

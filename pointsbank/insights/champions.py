@@ -55,11 +55,11 @@ def _earned(community_id: int, week: Week) -> sa.Subquery:
         .join(Account, Account.id == Entry.account_id)
         .outerjoin(reversal, reversal.reverses_id == Transfer.id)
         .where(
+            Entry.community_id == community_id,
+            Entry.created_at >= start,
+            Entry.created_at < end,
             Account.kind == "resident",
-            Account.community_id == community_id,
             Transfer.kind.in_(AWARD_KINDS),
-            Transfer.created_at >= start,
-            Transfer.created_at < end,
             reversal.id.is_(None),
             Entry.amount > 0,
         )

@@ -40,7 +40,7 @@ def _points_flows(community_id: int, periods: dict[str, tuple[datetime, datetime
     kind = sa.func.coalesce(original.kind, Transfer.kind).label("kind")
     lower = min(b[0] for b in periods.values())
     upper = max(b[1] for b in periods.values())
-    columns = [_sum_if(_in(Transfer.created_at, b), Entry.amount).label(name) for name, b in periods.items()]
+    columns = [_sum_if(_in(Entry.created_at, b), Entry.amount).label(name) for name, b in periods.items()]
     rows = db.session.execute(
         sa.select(Account.kind.label("account_kind"), kind, *columns)
         .select_from(Entry)
@@ -48,10 +48,10 @@ def _points_flows(community_id: int, periods: dict[str, tuple[datetime, datetime
         .join(Account, Account.id == Entry.account_id)
         .outerjoin(original, original.id == Transfer.reverses_id)
         .where(
-            Account.community_id == community_id,
+            Entry.community_id == community_id,
+            Entry.created_at >= lower,
+            Entry.created_at < upper,
             Account.kind.in_(("issuance", "fund", "expiry", "station")),
-            Transfer.created_at >= lower,
-            Transfer.created_at < upper,
         )
         .group_by(Account.kind, kind)
     ).all()
@@ -75,19 +75,18 @@ def _active_residents(community_id: int, periods: dict[str, tuple[datetime, date
     lower = min(b[0] for b in periods.values())
     upper = max(b[1] for b in periods.values())
     columns = [
-        sa.func.count(sa.distinct(sa.case((_in(Transfer.created_at, b), Entry.account_id)))).label(name)
+        sa.func.count(sa.distinct(sa.case((_in(Entry.created_at, b), Entry.account_id)))).label(name)
         for name, b in periods.items()
     ]
     row = db.session.execute(
         sa.select(*columns)
         .select_from(Entry)
-        .join(Transfer, Transfer.id == Entry.transfer_id)
         .join(Account, Account.id == Entry.account_id)
         .where(
-            Account.community_id == community_id,
+            Entry.community_id == community_id,
+            Entry.created_at >= lower,
+            Entry.created_at < upper,
             Account.kind == "resident",
-            Transfer.created_at >= lower,
-            Transfer.created_at < upper,
         )
     ).one()
     return {name: int(row._mapping[name] or 0) for name in periods}
@@ -159,7 +158,11 @@ def _redemptions(community_id: int, periods: dict[str, tuple[datetime, datetime]
             sa.select(*columns)
             .select_from(Redemption)
             .join(Station, Station.id == Redemption.station_id)
-            .where(Station.community_id == community_id)
+            .where(
+                Station.community_id == community_id,
+                Redemption.created_at >= min(b[0] for b in periods.values()),
+                Redemption.created_at < max(b[1] for b in periods.values()),
+            )
         )
         .one()
         ._mapping

@@ -64,6 +64,18 @@ def find_resident_account(user: Any) -> Account | None:
     return db.session.scalar(sa.select(Account).where(Account.owner_key == f"resident:{user.id}"))
 
 
+def find_resident_account_with_policy(user: Any) -> tuple[Account | None, str]:
+    """The resident's account (if any) and the community's expiry policy, in one query (the balance page's first)."""
+    from pointsbank.people.models import Community
+
+    row = db.session.execute(
+        sa.select(Account, Community.expiry_policy)
+        .outerjoin(Community, Community.id == Account.community_id)
+        .where(Account.owner_key == f"resident:{user.id}")
+    ).first()
+    return (row[0], row[1] or "none") if row is not None else (None, "none")
+
+
 def community_account(community_id: int, kind: str) -> Account:
     """A community's issuance, fund or expiry account (created on first use)."""
     if kind not in COMMUNITY_KINDS:

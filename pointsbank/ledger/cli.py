@@ -33,6 +33,7 @@ def seal_command() -> None:
 @ledger_group.command("verify")
 def verify_command() -> None:
     """Re-add every transfer and balance and re-check the seal chain; exit 1 naming what is wrong."""
+    from pointsbank.ledger.copies import copy_problems
     from pointsbank.ledger.verify import verify
 
     started = time.perf_counter()
@@ -40,6 +41,7 @@ def verify_command() -> None:
     report = verify(progress=bar)
     if bar is not None:
         bar.close()
+    report.problems.extend(copy_problems())
     for problem in report.problems:
         click.echo(f"PROBLEM {problem}", err=True)
     summary = (

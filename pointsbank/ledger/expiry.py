@@ -88,13 +88,14 @@ def expired_points(account: Account, policy: str, now: datetime | None = None) -
     return sum(points for expires, points in lots if expires <= now)
 
 
-def expiring_soon(account: Account | None, now: datetime | None = None) -> Expiring:
-    """The points that expire next and the local date of that expiry, for the resident's page."""
+def expiring_soon(account: Account | None, now: datetime | None = None, *, policy: str | None = None) -> Expiring:
+    """The points that expire next and the local date of that expiry, for the resident's page (policy: if known)."""
     from pointsbank.people.models import Community
 
     if account is None or account.kind != "resident":
         return Expiring(0, None)
-    policy = db.session.scalar(sa.select(Community.expiry_policy).where(Community.id == account.community_id))
+    if policy is None:
+        policy = db.session.scalar(sa.select(Community.expiry_policy).where(Community.id == account.community_id))
     if policy in (None, "none"):
         return Expiring(0, None)
     now = now or utcnow()

@@ -78,9 +78,9 @@ def _sync(account_id: int, balance: int, held: int) -> None:
         set_committed_value(obj, "held", held)
 
 
-def _move(moves: Sequence[tuple[int, int]], release: tuple[int, int] | None = None) -> dict[int, int]:
-    """Apply balance changes in account id order with a guard; returns each account's balance after."""
-    after: dict[int, int] = {}
+def _move(moves: Sequence[tuple[int, int]], release: tuple[int, int] | None = None) -> dict[int, Any]:
+    """Apply balance changes in account id order with a guard; returns each account's row after (balance, community)."""
+    after: dict[int, Any] = {}
     debit, credit = _move_statements()
     for account_id, amount in moves:
         released = release[1] if release and release[0] == account_id else 0
@@ -88,7 +88,7 @@ def _move(moves: Sequence[tuple[int, int]], release: tuple[int, int] | None = No
         row = db.session.execute(debit if amount < 0 else credit, params).first()
         if row is None:
             raise Refused("insufficient_points", _l("Not enough points."), details={"account_id": account_id})
-        after[account_id] = row.balance
+        after[account_id] = row
         _sync(account_id, row.balance, row.held)
     return after
 
@@ -101,7 +101,7 @@ def _move_statements() -> tuple[sa.Update, sa.Update]:
         sa.update(_account)
         .where(_account.c.id == sa.bindparam("account_id", type_=sa.Integer))
         .values(balance=_account.c.balance + amount, held=_account.c.held - released)
-        .returning(_account.c.balance, _account.c.held)
+        .returning(_account.c.balance, _account.c.held, _account.c.community_id)
     )
     guard = (_account.c.balance + amount) - (_account.c.held - released) >= 0
     return credit.where(sa.or_(_account.c.kind == "issuance", guard)), credit
@@ -196,7 +196,16 @@ def _write(transfer: Transfer, moves: Sequence[tuple[int, int]], hold: Hold | No
         release = (row.account_id, row.amount)
     after = _move(moves, release)
     for account_id, amount in moves:
-        transfer.entries.append(Entry(account_id=account_id, amount=amount, balance_after=after[account_id]))
+        row = after[account_id]
+        transfer.entries.append(
+            Entry(
+                account_id=account_id,
+                amount=amount,
+                balance_after=row.balance,
+                community_id=row.community_id,
+                created_at=transfer.created_at,
+            )
+        )
     db.session.flush()
 
 

@@ -48,11 +48,42 @@ class StatementLineSchema(ma.Schema):
     reversed_by_id = ma.fields.Integer(allow_none=True)
 
 
+class StatementArgsSchema(ma.Schema):
+    """Keyset paging and filters of a statement: before=/after= entry ids from the previous answer."""
+
+    before = ma.fields.Integer(
+        load_default=None,
+        validate=V.Range(min=1, max=2**31 - 1),
+        metadata={"description": "Lines older than this entry id (the `older` cursor of the previous page)"},
+    )
+    after = ma.fields.Integer(
+        load_default=None,
+        validate=V.Range(min=0, max=2**31 - 1),
+        metadata={"description": "Lines newer than this entry id (the `newer` cursor); 0 gives the oldest page"},
+    )
+    flow = ma.fields.String(
+        load_default=None, validate=V.OneOf(["earned", "spent"]), metadata={"description": "Points in or out"}
+    )
+    q = ma.fields.String(
+        load_default=None, validate=V.Length(max=40), metadata={"description": "Text to find in the reason"}
+    )
+    per_page = ma.fields.Integer(load_default=20, validate=V.Range(min=1, max=100))
+
+    @ma.validates_schema
+    def _one_direction(self, data, **_kwargs):
+        if data.get("before") is not None and data.get("after") is not None:
+            raise ma.ValidationError("Give before or after, not both.", "after")
+
+
 class StatementSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(StatementLineSchema))
-    total = ma.fields.Integer()
-    page = ma.fields.Integer()
     per_page = ma.fields.Integer()
+    newer = ma.fields.Integer(
+        allow_none=True, metadata={"description": "Pass as after= for the newer lines; null on the newest page"}
+    )
+    older = ma.fields.Integer(
+        allow_none=True, metadata={"description": "Pass as before= for the older lines; null on the oldest page"}
+    )
 
 
 class EntrySchema(ma.Schema):
@@ -102,6 +133,13 @@ class AdjustmentSchema(ma.Schema):
     requested_by_id = ma.fields.Integer()
     approved_by_id = ma.fields.Integer(allow_none=True)
     transfer_id = ma.fields.Integer(allow_none=True)
+    reverses_transfer_id = ma.fields.Integer(
+        allow_none=True, metadata={"description": "The adjustment transfer this one reverses, if any"}
+    )
+    needs_second_coordinator = ma.fields.Function(
+        lambda adj: adj.status == "pending",
+        metadata={"description": "True while it waits for a different coordinator's approval"},
+    )
     created_at = UTCDateTime()
     decided_at = UTCDateTime(allow_none=True)
 

@@ -14,23 +14,28 @@ from pointsbank.ledger.accounts import (
     can_see,
     community_account,
     find_resident_account,
+    find_resident_account_with_policy,
     get_account,
     resident_account,
     spend_accounts,
     station_account,
 )
 from pointsbank.ledger.adjustments import (
+    REVERSIBLE_BY_COORDINATOR,
+    Allowance,
     adjustment_in_scope,
     adjustments_for,
+    allowance,
     approve_adjustment,
+    coordinator_reverse,
     reject_adjustment,
     request_adjustment,
 )
 from pointsbank.ledger.holds import expire_holds, hold, post_hold, void_hold
 from pointsbank.ledger.models import Account, Adjustment, Entry, Hold, Transfer
 from pointsbank.ledger.posting import award, donate, fund_award, post, spend
-from pointsbank.ledger.reversal import REVERSIBLE_BY_COORDINATOR, coordinator_reverse, reverse
-from pointsbank.ledger.statement import StatementLine, statement
+from pointsbank.ledger.reversal import reverse
+from pointsbank.ledger.statement import FLOWS, StatementLine, StatementPage, statement, statement_page
 
 __all__ = [
     "Account",
@@ -39,14 +44,18 @@ __all__ = [
     "Hold",
     "Transfer",
     "COMMUNITY_KINDS",
+    "FLOWS",
     "REVERSIBLE_BY_COORDINATOR",
     "AccountRef",
+    "Allowance",
     "Balance",
     "StatementLine",
+    "StatementPage",
     "Subject",
     "account_in_scope",
     "adjustment_in_scope",
     "adjustments_for",
+    "allowance",
     "approve_adjustment",
     "award",
     "balance",
@@ -57,6 +66,7 @@ __all__ = [
     "donate",
     "expire_holds",
     "find_resident_account",
+    "find_resident_account_with_policy",
     "fund_award",
     "get_account",
     "hold",
@@ -69,6 +79,7 @@ __all__ = [
     "spend",
     "spend_accounts",
     "statement",
+    "statement_page",
     "station_account",
     "void_hold",
 ]

@@ -70,3 +70,61 @@ def test_dashboard_on_postgres(counter_setup, make_user, make_activity, make_rep
     assert 0 <= week["reports"]["avg_handling_hours"] < 1
     assert data["top_items"] == [{"name": "大米 5kg", "qty": 1, "points": 200}]
     assert data["low_stock_items"] == 1  # rice: 5 left, at the threshold
+
+
+def _plans(fn) -> list[tuple[str, str]]:
+    """Run fn, then EXPLAIN every statement it sent that reads entry, with sequential scans priced out."""
+    import sqlalchemy as sa
+
+    seen: list[tuple[str, object]] = []
+
+    def hit(_conn, _cursor, statement, parameters, *_args):
+        if " entry" in statement:
+            seen.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", hit)
+    try:
+        fn()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", hit)
+    db.session.rollback()
+    plans = []
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        for statement, parameters in seen:
+            rows = conn.exec_driver_sql("EXPLAIN " + statement, parameters).all()
+            plans.append((statement, "\n".join(r[0] for r in rows)))
+    return plans
+
+
+def test_insights_touch_one_community_and_week_through_an_index(make_community, make_user, award_points):
+    """Champions, the board, its totals and CSV, and the dashboard read entries by (community, time), never a scan."""
+    mine, other = make_community(), make_community()
+    residents = [make_user(community=mine) for _ in range(3)]
+    strangers = [make_user(community=other) for _ in range(5)]
+    for i in range(40):
+        award_points(strangers[i % 5], 1 + i % 3)
+    for i, resident in enumerate(residents):
+        award_points(resident, 5 + i)
+    wrong = award_points(residents[0], 9)
+    run_in_unit(
+        lambda: ledger.reverse(db.session.get(Transfer, wrong.id), key=new_key("r"), actor_id=None, reason="误发")
+    )
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
+    week = insights.current_week()
+    readers = [
+        lambda: insights.champions(mine.id, week),
+        lambda: insights.team_champions(mine.id, week),
+        lambda: insights.board(mine.id, week),
+        lambda: insights.board_totals(mine.id, week),
+        lambda: insights.awards_csv(mine.id, week),
+        lambda: insights.dashboard(mine.id),
+    ]
+    checked = 0
+    for reader in readers:
+        for statement, plan in _plans(reader):
+            assert "Seq Scan on entry" not in plan and "Seq Scan on transfer" not in plan, (statement, plan)
+            assert "ix_entry_community_created" in plan, (statement, plan)
+            checked += 1
+    assert checked >= 7  # champions, teams, board, totals, CSV, the dashboard's flows and active residents

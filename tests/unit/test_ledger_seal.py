@@ -116,3 +116,16 @@ def test_changed_cached_hold_is_named(booked):
     result = verify(runner)
     assert result.exit_code == 1
     assert f"account {account.id}: cached on-hold 0, pending holds sum to 20" in result.output
+
+
+def test_entry_copies_of_community_and_time_are_checked(booked, make_community):
+    runner, _resident, spend = booked
+    entry = next(e for e in spend.entries if e.amount < 0)
+    assert entry.community_id == spend.entries[1].community_id and entry.created_at == spend.created_at
+    elsewhere = make_community()
+    raw("UPDATE entry SET community_id = :c WHERE id = :id", c=elsewhere.id, id=entry.id)
+    result = verify(runner)
+    assert result.exit_code == 1
+    assert f"entry {entry.id}: its copy of the community differs from its account and transfer" in result.output
+    raw("UPDATE entry SET community_id = NULL, created_at = NULL WHERE id = :id", id=entry.id)
+    assert f"entry {entry.id}: its copy of the community and time differs" in verify(runner).output

@@ -24,12 +24,34 @@ def test_me_shows_balance_hold_and_statement(client, login, make_user, award_poi
     assert (me["balance"], me["on_hold"], me["available"]) == (42, 0, 42)
     assert me["expiring_points"] == 0 and me["expiring_on"] is None
     body = client.get(f"/api/v1/accounts/{me['id']}/entries?per_page=1").get_json()
-    assert body["total"] == 2 and len(body["items"]) == 1
+    assert len(body["items"]) == 1 and body["newer"] is None and body["older"] == body["items"][0]["entry_id"]
     line = body["items"][0]
     assert line["memo"] == "随手拍：井盖破损（已受理）" and line["balance_after"] == 42 and line["amount"] == 12
     assert line["created_at"].endswith("+00:00")
-    page2 = client.get(f"/api/v1/accounts/{me['id']}/entries?per_page=1&page=2").get_json()
-    assert page2["items"][0]["memo"] == "志愿活动：楼道清扫 2 小时"
+    page2 = client.get(f"/api/v1/accounts/{me['id']}/entries?per_page=1&before={body['older']}").get_json()
+    assert page2["items"][0]["memo"] == "志愿活动：楼道清扫 2 小时" and page2["older"] is None
+    assert page2["newer"] == page2["items"][0]["entry_id"]
+    back = client.get(f"/api/v1/accounts/{me['id']}/entries?per_page=1&after={page2['newer']}").get_json()
+    assert back["items"] == body["items"] and back["newer"] is None
+    oldest = client.get(f"/api/v1/accounts/{me['id']}/entries?per_page=1&after=0").get_json()
+    assert oldest["items"] == page2["items"] and oldest["older"] is None and oldest["newer"] is not None
+
+
+def test_statement_api_filters_by_flow_and_text(client, login, make_user, award_points, ledger_station):
+    resident = make_user()
+    station = ledger_station(resident.community)
+    award_points(resident, 30, memo="志愿活动：敬老院陪伴")
+    run_in_unit(lambda: ledger.spend(resident, station.id, 8, key="sp", actor_id=None, memo="兑换：洗衣液 ×1"))
+    login(resident)
+    account_id = client.get("/api/v1/accounts/me").get_json()["id"]
+    url = f"/api/v1/accounts/{account_id}/entries"
+    assert [i["amount"] for i in client.get(url + "?flow=earned").get_json()["items"]] == [30]
+    assert [i["amount"] for i in client.get(url + "?flow=spent").get_json()["items"]] == [-8]
+    assert [i["memo"] for i in client.get(url + "?q=洗衣").get_json()["items"]] == ["兑换：洗衣液 ×1"]
+    assert client.get(url + "?q=_").get_json()["items"] == []
+    for bad in ("?flow=all", "?before=0", "?after=-1", "?before=3&after=1", "?q=" + "x" * 41, "?before=9999999999"):
+        response = client.get(url + bad)
+        assert response.status_code in (400, 422) and "error" in response.get_json(), bad
 
 
 def test_account_outside_scope_is_404(client, login, make_user, award_points):
@@ -186,3 +208,33 @@ def test_blank_or_long_idempotency_key_is_refused_and_posts_nothing(client, make
         answer = client.post("/api/v1/donations", json={"points": 1}, headers={"Idempotency-Key": key})
         assert answer.status_code == 400 and answer.get_json()["error"]["code"] == "invalid_idempotency_key"
     assert count_transfers() == before
+
+
+def test_split_adjustments_and_their_reversal_show_the_second_coordinator(client, login, make_user):
+    resident = make_user()
+    first = make_user("coordinator", community=resident.community)
+    second = make_user("coordinator", community=resident.community)
+    account = run_in_unit(lambda: ledger.resident_account(resident))
+    login(first)
+    answers = [
+        client.post("/api/v1/adjustments", json={"account_id": account.id, "amount": 200, "reason": "补录"}).get_json()
+        for _ in range(5)
+    ]
+    assert [(a["status"], a["needs_second_coordinator"]) for a in answers] == [("posted", False)] + [
+        ("pending", True)
+    ] * 4
+    assert ledger.balance(account).balance == 200
+    page = client.get(f"/ledger/accounts/{account.id}").get_data(as_text=True)
+    assert "今天您还可自行调整 0 积分" in page
+    assert "需另一位社区工作者审批" in client.get("/ledger/adjustments").get_data(as_text=True)
+    login(second)
+    approved = client.post(f"/api/v1/adjustments/{answers[1]['id']}/approve").get_json()
+    transfer_id = approved["transfer_id"]
+    login(first)
+    waiting = client.post(f"/api/v1/transfers/{transfer_id}/reversal", json={"reason": "重复录入"})
+    body = waiting.get_json()
+    assert waiting.status_code == 202 and body["needs_second_coordinator"] is True
+    assert body["reverses_transfer_id"] == transfer_id and body["amount"] == -200
+    login(second)
+    assert client.post(f"/api/v1/adjustments/{body['id']}/approve").get_json()["status"] == "posted"
+    assert ledger.balance(account).balance == 200

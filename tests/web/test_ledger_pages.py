@@ -30,9 +30,43 @@ def test_my_points_page_shows_balance_hold_expiry_and_statement(client, login, m
     assert re.search(r'data-testid="balance">50<', page) and re.search(r'data-testid="on-hold">10<', page)
     assert "志愿活动：楼道清扫 第25次" in page and "志愿活动：楼道清扫 第5次" not in page
     assert "Content-Security-Policy" not in page and "<script>" not in page and 'style="' not in page
-    older = text(client.get("/ledger/?page=2"))
+    link = re.search(r'href="(/ledger/\?before=\d+)">更早', page).group(1)
+    older = text(client.get(link))
     assert "志愿活动：楼道清扫 第5次" in older and "第25次" not in older
-    assert client.get("/ledger/?page=abc").status_code == 200
+    oldest = text(client.get("/ledger/?after=0"))
+    assert "楼道清扫 第1次<" in oldest and "第20次<" in oldest and "第21次<" not in oldest
+    for bad in ("?page=abc", "?before=abc", "?after=-1", "?before=99999999999", "?flow=nope", "?q=%00"):
+        assert client.get("/ledger/" + bad).status_code in (200, 302), bad
+
+
+def test_statement_filters_earned_spent_search_and_months(client, login, make_user, award_points, ledger_station):
+    from datetime import UTC, datetime
+
+    from tests.factories.ledger import set_ledger_clock
+
+    resident = make_user()
+    station = ledger_station(resident.community)
+    import pytest
+
+    with pytest.MonkeyPatch.context() as mp:
+        set_ledger_clock(mp, lambda: datetime(2026, 10, 31, 17, 0, tzinfo=UTC))  # 1 November in Shanghai
+        award_points(resident, 30, memo="志愿活动：敬老院陪伴")
+        set_ledger_clock(mp, lambda: datetime(2026, 11, 30, 15, 0, tzinfo=UTC))  # 30 November, 23:00
+        run_in_unit(lambda: ledger.spend(resident, station.id, 8, key="sp1", actor_id=None, memo="兑换：洗衣液 ×1"))
+        set_ledger_clock(mp, lambda: datetime(2026, 12, 2, 2, 0, tzinfo=UTC))
+        award_points(resident, 5, memo="随手拍：楼道堆物（已受理）")
+    login(resident)
+    page = text(client.get("/ledger/"))
+    assert page.index("2026年12月") < page.index("2026年11月") and "2026年10月" not in page
+    assert page.count('class="statement-month"') == 2
+    earned = text(client.get("/ledger/?flow=earned"))
+    assert "敬老院陪伴" in earned and "楼道堆物" in earned and "洗衣液" not in earned
+    spent = text(client.get("/ledger/?flow=spent"))
+    assert "洗衣液" in spent and "敬老院" not in spent and 'aria-current="page">支出' in spent.replace("\n", "")
+    found = text(client.get("/ledger/?q=敬老"))
+    assert "敬老院陪伴" in found and "洗衣液" not in found and 'value="敬老"' in found
+    assert "没有找到" in text(client.get("/ledger/?q=%25"))  # LIKE wildcards are plain text
+    assert "December 2026" in text(client.get("/ledger/?lang=en"))
 
 
 def test_expiring_soon_is_shown(client, login, make_user, award_points):

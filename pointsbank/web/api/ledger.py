@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from flask import jsonify
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -13,9 +14,9 @@ from pointsbank.errors import Invalid, NotFound
 from pointsbank.ledger import expiry, lookup
 from pointsbank.ledger import schemas as s
 from pointsbank.ledger import service as ledger
-from pointsbank.ledger.models import Account
+from pointsbank.ledger.models import Account, Adjustment
 from pointsbank.web.api.base import IDEMPOTENCY_HEADER, SECURITY, ApiBlueprint, api_auth, errors, idempotency_key
-from pointsbank.web.api.pagination import PageArgsSchema, page_of
+from pointsbank.web.api.pagination import page_of
 
 blp = ApiBlueprint(
     "api_ledger",
@@ -25,10 +26,10 @@ blp = ApiBlueprint(
 )
 
 
-def account_summary(account: Account | None) -> dict[str, Any]:
-    """Balance, points on hold and points expiring soon for one account."""
+def account_summary(account: Account | None, *, policy: str | None = None) -> dict[str, Any]:
+    """Balance, points on hold and points expiring soon for one account (policy: the community's, if known)."""
     bal = ledger.balance_of(account)
-    soon = expiry.expiring_soon(account)
+    soon = expiry.expiring_soon(account, policy=policy)
     owner = lookup.owner_of(account)
     return {
         "id": account.id if account else None,
@@ -59,7 +60,8 @@ def my_account():
     """My points: balance, on hold, available, and the points that expire next."""
     if not current_user.has_role("resident"):
         raise NotFound("not_a_resident", _l("You have no points account."))
-    return account_summary(ledger.find_resident_account(current_user))
+    account, policy = ledger.find_resident_account_with_policy(current_user)
+    return account_summary(account, policy=policy)
 
 
 @blp.get("/accounts/<int:account_id>")
@@ -73,16 +75,16 @@ def get_account(account_id: int):
 
 
 @blp.get("/accounts/<int:account_id>/entries")
-@blp.arguments(PageArgsSchema, location="query")
+@blp.arguments(s.StatementArgsSchema, location="query")
 @blp.response(200, s.StatementSchema)
-@errors(404)
+@errors(400, 404)
 @blp.doc(security=SECURITY)
 @api_auth
 def account_entries(args, account_id: int):
-    """The statement: entries newest first, each with the balance after it and a plain reason."""
+    """The statement, newest first, keyset-paged (before=/after=), filtered by flow (earned/spent) and reason text."""
     account = ledger.account_in_scope(current_user, account_id)
-    lines, total = ledger.statement(account, page=args["page"], per_page=args["per_page"])
-    return page_of(lines, args, total)
+    page = ledger.statement_page(account, **args)
+    return {"items": page.lines, "per_page": args["per_page"], "newer": page.newer, "older": page.older}
 
 
 @blp.post("/donations")
@@ -167,13 +169,25 @@ def reject_adjustment(adjustment_id: int):
 @blp.post("/transfers/<int:transfer_id>/reversal")
 @blp.arguments(s.ReversalArgsSchema)
 @blp.response(201, s.TransferSchema)
+@blp.alt_response(
+    202,
+    schema=s.AdjustmentSchema,
+    description="Reversing this adjustment goes beyond your allowance: it waits for a second coordinator",
+)
 @errors(404, 409, 422)
 @blp.doc(security=SECURITY, parameters=[IDEMPOTENCY_HEADER])
 @api_auth
 @unit_of_work
 def reverse_transfer(args, transfer_id: int):
-    """Coordinators: fix a mistaken award or adjustment with a reversing transfer (once per transfer)."""
+    """Coordinators: fix a mistaken award or adjustment with a reversing transfer (once per transfer).
+
+    Reversing an adjustment counts against your daily allowance; beyond it the answer is 202 with the pending
+    adjustment, which a second coordinator approves.
+    """
     reason = args["reason"].strip()
     if not reason:
         raise Invalid("reason_required", _l("A reason is required."))
-    return ledger.coordinator_reverse(current_user, transfer_id, key=_key(f"reversal:{transfer_id}"), reason=reason)
+    result = ledger.coordinator_reverse(current_user, transfer_id, key=_key(f"reversal:{transfer_id}"), reason=reason)
+    if isinstance(result, Adjustment):
+        return jsonify(s.AdjustmentSchema().dump(result)), 202
+    return result

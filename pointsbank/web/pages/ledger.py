@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
+from babel.dates import format_skeleton
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -14,6 +17,7 @@ from pointsbank.db import unit_of_work
 from pointsbank.errors import NotFound
 from pointsbank.ledger import expiry, lookup
 from pointsbank.ledger import service as ledger
+from pointsbank.ledger import statement as ledger_statement
 from pointsbank.ledger.forms import (
     AdjustmentForm,
     DecisionForm,
@@ -45,8 +49,56 @@ def statement_time(value: datetime) -> str:
     return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
+@bp.app_template_filter("statement_month")
+def statement_month(value: datetime) -> str:
+    """The local calendar month of a statement line, in the reader's language (2026年12月, December 2026)."""
+    local = value.astimezone(SHANGHAI)
+    return _month_label(local.year, local.month, str(get_locale() or "zh_Hans"))
+
+
+@bp.app_template_filter("groupby_month")
+def groupby_month(lines) -> list[tuple[str, list]]:
+    """Consecutive statement lines grouped under their local month's label."""
+    groups: list[tuple[str, list]] = []
+    for line in lines:
+        label = statement_month(line.created_at)
+        if not groups or groups[-1][0] != label:
+            groups.append((label, []))
+        groups[-1][1].append(line)
+    return groups
+
+
+@functools.lru_cache(maxsize=256)
+def _month_label(year: int, month: int, locale: str) -> str:
+    return format_skeleton("yMMMM", date(year, month, 1), locale=locale)
+
+
 def _page() -> int:
     return max(1, min(request.args.get("page", 1, type=int) or 1, 100000))
+
+
+def _cursor(name: str) -> int | None:
+    """A keyset cursor from ?before= / ?after=; anything else (or out of range) is ignored."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and 0 <= value < 2**31 else None
+
+
+def _statement_args() -> dict:
+    """The statement's keyset cursor and filters from the query string (bad values fall back to none)."""
+    flow = request.args.get("flow")
+    after = _cursor("after")
+    return {
+        "before": None if after is not None else _cursor("before"),
+        "after": after,
+        "flow": flow if flow in ledger.FLOWS else None,
+        "q": (request.args.get("q") or "").strip()[: ledger_statement.SEARCH_MAX] or None,
+    }
+
+
+def _statement(account) -> dict:
+    """Template values of one statement page: the lines, cursors and the filters in use."""
+    args = _statement_args()
+    return {"page": ledger.statement_page(account, per_page=PER_PAGE, **args), "filters": args}
 
 
 def _require_coordinator() -> set[int]:
@@ -59,17 +111,12 @@ def index():
     """My points: the big number, points on hold, points expiring soon, and the statement."""
     if not current_user.has_role("resident"):
         raise NotFound("not_a_resident", _l("You have no points account."))
-    account = ledger.find_resident_account(current_user)
-    page = _page()
-    lines, total = ledger.statement(account, page=page, per_page=PER_PAGE)
+    account, policy = ledger.find_resident_account_with_policy(current_user)
     return render_template(
         "ledger/index.html",
         balance=ledger.balance_of(account),
-        soon=expiry.expiring_soon(account),
-        lines=lines,
-        total=total,
-        page=page,
-        per_page=PER_PAGE,
+        soon=expiry.expiring_soon(account, policy=policy),
+        st=_statement(account),
     )
 
 
@@ -111,12 +158,11 @@ def accounts():
 def account(account_id: int):
     """One account (own, or any in the coordinator's communities) with its statement."""
     acc = ledger.account_in_scope(current_user, account_id)
-    page = _page()
-    lines, total = ledger.statement(acc, page=page, per_page=PER_PAGE)
     owner = lookup.owner_of(acc)
     manages = current_user.is_admin or acc.community_id in current_user.coordinated_community_ids()
-    forms = {}
+    forms, allowance = {}, None
     if manages and acc.kind == "resident":
+        allowance = ledger.allowance(current_user, acc)
         forms = {
             "adjust": AdjustmentForm(request_key=uuid.uuid4().hex),
             "award": FundAwardForm(request_key=uuid.uuid4().hex),
@@ -127,11 +173,9 @@ def account(account_id: int):
         owner=owner,
         balance=ledger.balance_of(acc),
         soon=expiry.expiring_soon(acc),
-        lines=lines,
-        total=total,
-        page=page,
-        per_page=PER_PAGE,
+        st=_statement(acc),
         forms=forms,
+        allowance=allowance,
     )
 
 
@@ -147,7 +191,7 @@ def adjust(account_id: int):
     if adjustment.status == "posted":
         flash(_("The adjustment is posted."), "success")
     else:
-        flash(_("Above the threshold: the adjustment waits for a second coordinator's approval."), "info")
+        flash(_("Beyond your daily allowance: the adjustment waits for a second coordinator's approval."), "info")
     return redirect(url_for("ledger.account", account_id=account_id))
 
 
@@ -233,15 +277,10 @@ def fund():
     community_ids = sorted(_require_coordinator())
     community_id = request.args.get("community", community_ids[0], type=int)
     community, communities, acc = lookup.fund_of(set(community_ids), community_id)
-    page = _page()
-    lines, total = ledger.statement(acc, page=page, per_page=PER_PAGE)
     return render_template(
         "ledger/fund.html",
         community=community,
         communities=communities,
         balance=ledger.balance(acc),
-        lines=lines,
-        total=total,
-        page=page,
-        per_page=PER_PAGE,
+        st=_statement(acc),
     )
