@@ -231,3 +231,21 @@ def dashboard(community_id: int, now: datetime | None = None) -> dict[str, Any]:
     out["top_items"] = top_items(community_id, periods["month"])
     out["low_stock_items"] = low_stock_count(community_id)
     return out
+
+
+def low_stock_items(community_ids: set[int], *, limit: int = 5) -> list[tuple[str, int]]:
+    """(name, stock) of active goods at or below their station's threshold, lowest stock first (one query)."""
+    rows = db.session.execute(
+        sa.select(Item.name, Item.stock)
+        .join(Station, Station.id == Item.station_id)
+        .where(
+            Station.community_id.in_(community_ids or {-1}),
+            Station.active.is_(True),
+            Item.active.is_(True),
+            Item.kind == "goods",
+            Item.stock <= Station.low_stock_threshold,
+        )
+        .order_by(Item.stock, Item.name)
+        .limit(limit)
+    ).all()
+    return [(name, int(stock)) for name, stock in rows]

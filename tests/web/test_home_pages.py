@@ -85,6 +85,15 @@ def test_coordinator_home_counts_the_work_waiting(client, login, make_user, make
     assert "/rules/approvals" in page  # grouped tiles below the counters
 
 
+def test_coordinator_home_names_goods_running_out(client, login, counter_setup, make_user):
+    world = counter_setup(stock=2)
+    coordinator = make_user("coordinator", community=world.community)
+    login(coordinator)
+    page = _html(client.get("/"))
+    assert "快没货了" in page and "大米 5kg：剩 2" in page and "食用油 5L：剩 2" in page
+    assert "理发服务" not in page  # services have no stock
+
+
 def test_titles_name_the_product_once(client, login, make_user):
     page = _html(client.get("/login"))
     assert "<title>登录 · 积分银行</title>" in page and ">幸福银行</a>" in page

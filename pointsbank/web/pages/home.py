@@ -102,6 +102,13 @@ def _coordinator_counters(user) -> list[Counter]:
     return counters
 
 
+def _low_stock(user) -> list[tuple[str, int]]:
+    """The goods running out in the coordinator's communities, by name."""
+    from pointsbank.insights.dashboard import low_stock_items
+
+    return low_stock_items(user.coordinated_community_ids())
+
+
 @bp.get("/")
 def index():
     """Each role starts from its own home page."""
@@ -114,6 +121,7 @@ def index():
         context.update(_resident_context(current_user))
     if current_user.coordinated_community_ids():
         context["counters"] = _coordinator_counters(current_user)
+        context["low_stock"] = _low_stock(current_user)
     return render_template("home/index.html", **context)
 
 
