@@ -41,6 +41,8 @@ $(VENDOR)/.stamp: package.json
 	npm install --no-audit --no-fund --ignore-scripts --loglevel=error
 	mkdir -p $(VENDOR)/swagger-ui
 	cp node_modules/jsqr/dist/jsQR.js $(VENDOR)/jsQR.js
+	cp node_modules/axe-core/axe.min.js $(VENDOR)/axe.min.js
+	cp node_modules/qrcode-generator/dist/qrcode.js $(VENDOR)/qrcode.js
 	cp node_modules/swagger-ui-dist/{swagger-ui.css,swagger-ui-bundle.js,swagger-ui-standalone-preset.js} $(VENDOR)/swagger-ui/
 	touch $@
 

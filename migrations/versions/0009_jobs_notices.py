@@ -4,7 +4,7 @@ The reports' notice table moves into the outbox: each old row becomes a "legacy.
 as it was written, read or not as before), then the old table is dropped.
 
 Revision ID: 0009
-Revises: 0004
+Revises: 0008
 Create Date: 2026-12-03 11:54:34.337242
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0009'
-down_revision = '0004'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,19 @@
 
 from importlib import import_module
 
-MODULES = ("people", "ledger", "rules", "activities", "reports", "stations", "insights", "notices", "jobs")
+MODULES = (
+    "people",
+    "ledger",
+    "rules",
+    "activities",
+    "reports",
+    "stations",
+    "insights",
+    "audit",
+    "notices",
+    "jobs",
+    "offline",
+)
 
 
 def API_BLUEPRINTS() -> list:  # noqa: N802

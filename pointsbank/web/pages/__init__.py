@@ -2,7 +2,20 @@
 
 from importlib import import_module
 
-MODULES = ("home", "people", "ledger", "rules", "activities", "reports", "stations", "insights", "notices", "jobs")
+MODULES = (
+    "home",
+    "people",
+    "ledger",
+    "rules",
+    "activities",
+    "reports",
+    "stations",
+    "insights",
+    "audit",
+    "notices",
+    "jobs",
+    "offline",
+)
 
 
 def PAGE_BLUEPRINTS() -> list:  # noqa: N802
