@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 # The text the notice centre shows; parameters are the values stored with the notice.
@@ -31,11 +31,14 @@ TITLES: dict[str, Any] = {
     "notice": _l("Notice"),
 }
 LEGACY = "legacy.text"  # a notice kept from before codes: its text is shown as it was written
+# Codes whose template is a message id the posting feature keeps in its own catalog (params["message"]).
+MESSAGE_CODES = frozenset({"report.progress"})
+TITLES["report"] = _l("Report progress")
 
 
 def known(code: str) -> bool:
     """Whether a code has a template."""
-    return code in CODES or code == LEGACY
+    return code in CODES or code == LEGACY or code in MESSAGE_CODES
 
 
 def render(code: str, params: dict[str, Any] | None, locale: str | None = None) -> str:
@@ -43,13 +46,26 @@ def render(code: str, params: dict[str, Any] | None, locale: str | None = None) 
     params = params or {}
     if code == LEGACY:
         return str(params.get("text", ""))
-    template = CODES.get(code)
+    if code in MESSAGE_CODES:
+        template = _message(str(params.get("message", "")))
+    else:
+        template = CODES.get(code)
     if template is None:
         return code
     if locale is None:
         return _fill(str(template), params)
     with force_locale(locale):
         return _fill(str(template), params)
+
+
+class _message:
+    """A message id translated when shown (like a lazy string)."""
+
+    def __init__(self, msgid: str) -> None:
+        self.msgid = msgid
+
+    def __str__(self) -> str:
+        return gettext(self.msgid) if self.msgid else ""
 
 
 def title(code: str, locale: str | None = None) -> str:

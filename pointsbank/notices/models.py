@@ -29,6 +29,13 @@ class OutboxNotice(IdMixin, TimestampMixin, db.Model):
     key: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    @property
+    def text(self) -> str:
+        """The notice in the current reader's language."""
+        from pointsbank.notices.codes import render
+
+        return render(self.code, self.params)
+
 
 class NoticeDelivery(IdMixin, TimestampMixin, db.Model):
     """A notice on one outbound channel: pending until delivered, retried with backoff, given up after a while."""

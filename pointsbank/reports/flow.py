@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app
-from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 
+from pointsbank import notices
 from pointsbank.db import utcnow
 from pointsbank.errors import Conflict, Forbidden, NotFound
 from pointsbank.extensions import db
 from pointsbank.people.models import User
 from pointsbank.reports.models import Report, ReportEvent
-from pointsbank.reports.notices import notify
 from pointsbank.reports.scope import can_see, is_manager
 
 
@@ -39,11 +37,10 @@ def report_link(report: Report) -> str:
 
 
 def tell_reporter(report: Report, message: str, **params) -> None:
-    """A notice to the reporter in their language (Chinese unless they chose English)."""
-    locale = report.reporter.locale or current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_Hans")
-    with force_locale(locale):
-        text = gettext(message, id=report.id, category=report.category.name, **params)
-    notify(report.reporter_id, text, link=report_link(report), subject=("report", report.id))
+    """A notice to the reporter: the message id and its values, put in words in the reader's language when shown."""
+    values = {"message": message, "id": report.id, "category": report.category.name, **params}
+    subject = ("report", report.id)
+    notices.notify(report.reporter_id, "report.progress", values, link=report_link(report), subject=subject)
 
 
 def record_event(

@@ -1,4 +1,4 @@
-"""Resident reports (随手拍/社情民意): categories, reports, their history and photos; in-app notices."""
+"""Resident reports (随手拍/社情民意): categories, reports, their history and photos."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pointsbank.db import IdMixin, TimestampMixin, UTCDateTime, utcnow
 from pointsbank.extensions import db
+from pointsbank.notices.models import OutboxNotice
 from pointsbank.people.models import Community, Grid, User
 
-__all__ = ["OPEN_STATUSES", "STATUSES", "Notice", "Report", "ReportCategory", "ReportEvent", "ReportPhoto"]
+__all__ = ["OPEN_STATUSES", "STATUSES", "Report", "ReportCategory", "ReportEvent", "ReportPhoto"]
 
 STATUSES = ("submitted", "accepted", "rejected", "duplicate", "assigned", "resolved", "closed")
 # Statuses in which the community still owes work on the report (its time limit runs).
@@ -143,14 +144,5 @@ class ReportPhoto(IdMixin, TimestampMixin, db.Model):
     report: Mapped[Report] = relationship(back_populates="photos")
 
 
-class Notice(IdMixin, TimestampMixin, db.Model):
-    """An in-app notice for one user (any feature may post one): text, a link, read or not."""
-
-    __tablename__ = "notice"
-    __table_args__ = (sa.Index("ix_notice_user_read", "user_id", "read_at"),)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"))
-    text: Mapped[str] = mapped_column(sa.String(400))
-    link: Mapped[str] = mapped_column(sa.String(200), default="")
-    subject_type: Mapped[str | None] = mapped_column(sa.String(24))
-    subject_id: Mapped[int | None] = mapped_column()
-    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+# Notices moved to pointsbank.notices (one outbox for every feature); the old name is kept for callers.
+Notice = OutboxNotice

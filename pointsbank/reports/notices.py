@@ -1,59 +1,34 @@
-"""In-app notices for one user (any feature may post one): post, count unread, list, mark read."""
+"""Notices for reports now live in pointsbank.notices; these names are kept for the report pages and API."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
-
-from pointsbank.db import utcnow
-from pointsbank.errors import NotFound
-from pointsbank.extensions import db
-from pointsbank.reports.models import Notice
+from pointsbank.notices import service as _notices
+from pointsbank.notices.models import OutboxNotice
 
 
-def notify(user_id: int, text: str, *, link: str = "", subject: tuple[str, int | None] | None = None) -> Notice:
-    """Post an in-app notice to a user."""
-    notice = Notice(user_id=user_id, text=text[:400], link=link[:200])
-    if subject:
-        notice.subject_type, notice.subject_id = subject
-    db.session.add(notice)
-    db.session.flush()
-    return notice
+def notify(user_id: int, text: str, *, link: str = "", subject: tuple[str, int | None] | None = None) -> OutboxNotice:
+    """Post a notice whose text is already written (shown as it is); new code posts a code with parameters."""
+    return _notices.notify(user_id, "legacy.text", {"text": text[:400]}, link=link, subject=subject)
 
 
 def unread_count(user_id: int) -> int:
     """How many notices the user has not read."""
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count()).select_from(Notice).where(Notice.user_id == user_id, Notice.read_at.is_(None))
-        )
-        or 0
-    )
+    return _notices.unread_count(user_id)
 
 
-def notices(user_id: int, *, page: int = 1, per_page: int = 20) -> tuple[list[Notice], int]:
-    """The user's notices, newest first."""
-    base = sa.select(Notice).where(Notice.user_id == user_id)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
-    items = db.session.scalars(base.order_by(Notice.id.desc()).limit(per_page).offset((page - 1) * per_page)).all()
-    return list(items), total
+def notices(user_id: int, *, page: int = 1, per_page: int = 20) -> tuple[list[OutboxNotice], int]:
+    """The user's notices, newest first, and how many there are."""
+    from pointsbank.paging import page_of_query
+
+    answer = page_of_query(_notices.notices_query(user_id), {"page": page, "per_page": per_page})
+    return list(answer["items"]), answer["total"]
 
 
 def mark_read(user_id: int, notice_id: int | None = None) -> int:
     """Mark one notice (or all of them) as read; returns how many changed."""
-    query = sa.update(Notice).where(Notice.user_id == user_id, Notice.read_at.is_(None))
-    if notice_id is not None:
-        if db.session.get(Notice, notice_id) is None or db.session.get(Notice, notice_id).user_id != user_id:
-            raise NotFound("notice_not_found", _l("Notice not found."))
-        query = query.where(Notice.id == notice_id)
-    result = db.session.execute(query.values(read_at=utcnow()).execution_options(synchronize_session=False))
-    db.session.expire_all()
-    return result.rowcount or 0
+    return _notices.mark_read(user_id, notice_id)
 
 
-def get_notice(user_id: int, notice_id: int) -> Notice:
+def get_notice(user_id: int, notice_id: int) -> OutboxNotice:
     """One of the user's notices, else NotFound."""
-    notice = db.session.get(Notice, notice_id)
-    if notice is None or notice.user_id != user_id:
-        raise NotFound()
-    return notice
+    return _notices.notice_for(user_id, notice_id)

@@ -185,3 +185,18 @@ def _notify_subject(pending: PendingAward) -> None:
     recorder = _recorders.get(pending.subject_type or "")
     if recorder is not None:
         recorder(pending)
+    _tell_resident(pending)
+
+
+def _tell_resident(pending: PendingAward) -> None:
+    """A notice to the resident about the decision (reports tell their reporter themselves)."""
+    from pointsbank import notices
+
+    if pending.subject_type == "report":
+        return
+    subject = ("pending_award", pending.id)
+    if pending.status == "approved":
+        params = {"points": pending.awarded_points or 0, "reason": pending.memo}
+        notices.notify(pending.resident_id, "award.approved", params, subject=subject, link="/ledger/")
+    elif pending.status == "rejected":
+        notices.notify(pending.resident_id, "award.rejected", {"reason": pending.reason or ""}, subject=subject)

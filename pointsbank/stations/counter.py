@@ -261,7 +261,16 @@ def _end_redemption(actor: User, redemption: Redemption, status: str, reason: st
     redemption.ended_by_id = actor.id
     redemption.end_reason = reason[:200]
     db.session.flush()
+    _tell_resident(redemption, "redemption.undone" if status == "undone" else "redemption.refunded")
     return redemption
+
+
+def _tell_resident(redemption: Redemption, code: str) -> None:
+    """A notice to the resident (a redemption at the counter is not told: the resident holds the receipt)."""
+    from pointsbank import notices
+
+    params = {"points": redemption.total, "station": redemption.station.name}
+    notices.notify(redemption.resident_id, code, params, subject=("redemption", redemption.id))
 
 
 def undo(clerk: User, redemption: Redemption) -> Redemption:

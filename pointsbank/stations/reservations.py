@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -113,7 +114,17 @@ def reserve(
     )
     reservation.hold_id = hold.id
     db.session.flush()
+    _tell_resident(reservation, "reservation.made")
     return reservation
+
+
+def _tell_resident(reservation: Reservation, code: str) -> None:
+    """A notice to the resident: reservation made or expired (points on hold or back)."""
+    from pointsbank import notices
+
+    until = reservation.expires_at.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+    params = {"points": reservation.total, "station": reservation.station.name, "until": until}
+    notices.notify(reservation.resident_id, code, params, subject=("reservation", reservation.id))
 
 
 def _hash_reservation(reservation: Reservation) -> str:
@@ -233,6 +244,7 @@ def expire_reservations(now: datetime | None = None, *, station_id: int | None =
     for reservation in db.session.scalars(query.order_by(Reservation.id).limit(500)).all():
         if _end_reservation(reservation, "expired"):
             _release(reservation, "expired", None)
+            _tell_resident(reservation, "reservation.expired")
             count += 1
     db.session.flush()
     return count

@@ -11,6 +11,7 @@ from pointsbank.db import unit_of_work
 from pointsbank.errors import Invalid
 from pointsbank.notices import codes, service
 from pointsbank.notices.forms import ActionForm, PreferenceForm
+from pointsbank.notices.memos import render_memo
 from pointsbank.paging import page_of_query
 from pointsbank.web.nav import Link
 from pointsbank.web.paging import page_arg
@@ -18,6 +19,12 @@ from pointsbank.web.paging import page_arg
 bp = Blueprint("notices", __name__, url_prefix="/notices")
 PER_PAGE = 20
 CHANNEL_LABELS = {"log": _l("Service log"), "webhook": _l("Community system"), "sms": _l("SMS"), "wechat": _l("WeChat")}
+
+
+@bp.app_template_filter("memo_text")
+def memo_text(memo: str | None, kind: str | None = None) -> str:
+    """A ledger memo in the reader's language (statement lines)."""
+    return render_memo(memo, kind)
 
 
 def home_links(user) -> list[Link]:
