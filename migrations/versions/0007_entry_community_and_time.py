@@ -1,7 +1,7 @@
 """entry community and time; adjustment reversals
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 Create Date: 2026-12-03 12:03:53.840362
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007'
-down_revision = '0011'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
