@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, Callable, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 T = TypeVar("T")
@@ -72,6 +72,15 @@ def is_retryable(exc: BaseException) -> bool:
         text = str(orig).lower()
         return "database is locked" in text or "database is busy" in text
     return False
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """A unique constraint refused an insert (PostgreSQL 23505, SQLite 'UNIQUE constraint failed')."""
+    if not isinstance(exc, IntegrityError):
+        return False
+    orig = exc.orig
+    code = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "diag", None), "sqlstate", None)
+    return code == "23505" or "unique constraint failed" in str(orig).lower()
 
 
 def install_sqlite_hooks(engine: sa.Engine) -> None:
@@ -147,6 +156,7 @@ def unit_of_work(fn: Callable[..., T]) -> Callable[..., T]:
             _end_read(session)
         token = _writing.set(True)
         try:
+            raced = False
             for attempt in range(1, MAX_ATTEMPTS + 1):
                 try:
                     result = fn(*args, **kwargs)
@@ -154,6 +164,11 @@ def unit_of_work(fn: Callable[..., T]) -> Callable[..., T]:
                     return result
                 except Exception as exc:
                     session.rollback()
+                    # A twin request won a unique key (an idempotency key) meanwhile: run once more, and the
+                    # unit finds the winner's row and answers as a replay.
+                    if is_unique_violation(exc) and not raced:
+                        raced = True
+                        continue
                     if attempt == MAX_ATTEMPTS or not is_retryable(exc):
                         raise
                     time.sleep(random.uniform(0.001, 0.01) * attempt)

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
+from tests.conftest import login_client
 from tests.web.test_stations_attempts import check_attempt_limit_per_clerk
 
 
 def test_ten_wrong_numbers_lock_out_on_postgresql(pg_app, counter_setup):
-    def login(user, client):
-        with client.session_transaction() as session:
-            session["_user_id"] = str(user.id)
-            session["_fresh"] = True
-        return client
-
-    check_attempt_limit_per_clerk(pg_app, login, counter_setup)
+    check_attempt_limit_per_clerk(pg_app, lambda user, client: login_client(client, user), counter_setup)

@@ -19,3 +19,7 @@ def test_identical_reservation_retries_get_the_first_answer_on_postgresql(pg_app
 
 def test_identical_pickup_retries_get_the_first_answer_on_postgresql(pg_app, counter_setup):
     checks.check_identical_pickup_retries_get_the_first_answer(pg_app, counter_setup)
+
+
+def test_identical_redemption_retries_get_the_first_answer_on_postgresql(pg_app, counter_setup):
+    checks.check_identical_redemption_retries_get_the_first_answer(pg_app, counter_setup)

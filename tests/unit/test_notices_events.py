@@ -73,6 +73,7 @@ def test_award_approved_and_rejected_tell_the_resident(app, make_community, make
                 key=f"ev-award-{next(_keys)}",
                 actor_id=None,
                 memo="志愿活动：楼道清扫",
+                evidence="coordinator",
                 subject=("activity", 1),
             )
         ).pending_award

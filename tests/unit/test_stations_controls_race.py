@@ -101,6 +101,24 @@ def check_identical_pickup_retries_get_the_first_answer(app, counter_setup):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Redemption)) == 1
 
 
+def check_identical_redemption_retries_get_the_first_answer(app, counter_setup):
+    s = counter_setup(points=10_000, stock=50)
+    (payload,) = scanned_codes(s, 1)
+
+    def job():
+        def run():
+            clerk, station = db.session.get(User, s.clerk.id), db.session.get(Station, s.station.id)
+            return svc.redeem(clerk, station, payload, [(s.rice.id, 1)], key="same-redemption")
+
+        return run
+
+    outcomes, ids = race(app, [job() for _ in range(20)])
+    assert outcomes == Counter({"ok": 20}), outcomes
+    assert len(set(ids)) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Redemption)) == 1
+    assert db.session.scalar(sa.select(Item.stock).where(Item.id == s.rice.id)) == 49
+
+
 def test_limit_holds_for_concurrent_redemptions(app, counter_setup, make_item):
     check_limit_holds_for_concurrent_redemptions(app, counter_setup, make_item)
 
@@ -115,3 +133,7 @@ def test_identical_reservation_retries_get_the_first_answer(app, counter_setup):
 
 def test_identical_pickup_retries_get_the_first_answer(app, counter_setup):
     check_identical_pickup_retries_get_the_first_answer(app, counter_setup)
+
+
+def test_identical_redemption_retries_get_the_first_answer(app, counter_setup):
+    check_identical_redemption_retries_get_the_first_answer(app, counter_setup)
