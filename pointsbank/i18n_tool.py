@@ -17,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "pointsbank"
-FEATURES = ("people", "ledger", "rules", "activities", "reports", "stations", "insights")
+FEATURES = ("people", "ledger", "rules", "activities", "reports", "stations", "insights", "privacy")
 LOCALE = "zh_Hans"
 
 

@@ -5,6 +5,7 @@ from pointsbank.audit.models import *  # noqa: F403
 from pointsbank.insights.models import *  # noqa: F403
 from pointsbank.ledger.models import *  # noqa: F403
 from pointsbank.people.models import *  # noqa: F403
+from pointsbank.privacy.models import *  # noqa: F403
 from pointsbank.reports.models import *  # noqa: F403
 from pointsbank.rules.models import *  # noqa: F403
 from pointsbank.stations.models import *  # noqa: F403

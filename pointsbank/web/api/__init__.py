@@ -2,7 +2,7 @@
 
 from importlib import import_module
 
-MODULES = ("people", "ledger", "rules", "activities", "reports", "stations", "insights")
+MODULES = ("people", "ledger", "rules", "activities", "reports", "stations", "insights", "privacy")
 
 
 def API_BLUEPRINTS() -> list:  # noqa: N802

@@ -2,7 +2,7 @@
 
 from importlib import import_module
 
-MODULES = ("home", "people", "ledger", "rules", "activities", "reports", "stations", "insights")
+MODULES = ("home", "people", "ledger", "rules", "activities", "reports", "stations", "insights", "privacy")
 
 
 def PAGE_BLUEPRINTS() -> list:  # noqa: N802
