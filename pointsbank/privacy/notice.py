@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 
@@ -49,7 +51,6 @@ SECTIONS = (
 
 
 def current_version() -> str:
-    """The version residents must have agreed to (PB_PRIVACY_NOTICE_VERSION overrides it)."""
-    if has_app_context():
-        return current_app.config.get("PB_PRIVACY_NOTICE_VERSION") or VERSION
-    return VERSION
+    """The version residents must have agreed to (PB_PRIVACY_NOTICE_VERSION, in the config or environment, overrides it)."""
+    configured = current_app.config.get("PB_PRIVACY_NOTICE_VERSION") if has_app_context() else None
+    return configured or os.environ.get("PB_PRIVACY_NOTICE_VERSION") or VERSION
