@@ -12,7 +12,9 @@ VENDOR := pointsbank/static/vendor
 
 run: install vendor translations migrate seed serve
 
+# The scheduler (`flask jobs run`) runs beside the development server and stops with it.
 serve:
+	@$(BIN)/flask jobs run & jobs=$$!; trap 'kill $$jobs 2>/dev/null; wait $$jobs 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PB_PORT)
 
 test: install-dev vendor translations browser-deps
@@ -39,6 +41,8 @@ $(VENDOR)/.stamp: package.json
 	npm install --no-audit --no-fund --ignore-scripts --loglevel=error
 	mkdir -p $(VENDOR)/swagger-ui
 	cp node_modules/jsqr/dist/jsQR.js $(VENDOR)/jsQR.js
+	cp node_modules/axe-core/axe.min.js $(VENDOR)/axe.min.js
+	cp node_modules/qrcode-generator/dist/qrcode.js $(VENDOR)/qrcode.js
 	cp node_modules/swagger-ui-dist/{swagger-ui.css,swagger-ui-bundle.js,swagger-ui-standalone-preset.js} $(VENDOR)/swagger-ui/
 	touch $@
 

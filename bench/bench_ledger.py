@@ -90,9 +90,11 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=1000)
     parser.add_argument("--requests", type=int, default=300)
     args = parser.parse_args()
-    from bench.dataset import build
+    from bench.small_dataset import build
+    from pointsbank.db import run_in_unit
     from pointsbank.extensions import db
     from pointsbank.ledger import service as ledger
+    from pointsbank.people import sessions
 
     app, _folder = make_app(os.environ.get("PB_BENCH_DATABASE_URL"))
     with app.app_context():
@@ -112,9 +114,12 @@ def main() -> None:
     clients = {}
     for uid in user_ids:
         client = app.test_client()
+        with app.app_context():
+            secret = run_in_unit(lambda uid=uid: sessions.start(type("U", (), {"id": uid})()))
         with client.session_transaction() as session:
             session["_user_id"] = str(uid)
             session["_fresh"] = True
+            session[sessions.SESSION_KEY] = secret
         clients[uid] = client
     picks = [user_ids[i % len(user_ids)] for i in range(args.requests)]
     figures = {

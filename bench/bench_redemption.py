@@ -57,6 +57,7 @@ def run(url: str, folder: Path, n: int, lines: int) -> dict[str, Figures]:
     from pointsbank.db import run_in_unit
     from pointsbank.extensions import db
     from pointsbank.ledger import service as ledger
+    from pointsbank.people import sessions
     from pointsbank.people.service import (
         create_user,
         get_or_create_community,
@@ -110,9 +111,11 @@ def run(url: str, folder: Path, n: int, lines: int) -> dict[str, Figures]:
             db.session.remove()
 
     client = app.test_client()
+    secret = run_in_unit(lambda: sessions.start(clerk))
     with client.session_transaction() as session:
         session["_user_id"] = str(clerk.id)
         session["_fresh"] = True
+        session[sessions.SESSION_KEY] = secret
     body_lines = [{"item_id": item_id, "qty": 1} for item_id in item_ids]
 
     def api_call(i: int, payload: str) -> None:

@@ -30,11 +30,13 @@ def create_app(config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
+    from pointsbank import offline
     from pointsbank.errors import register_error_handlers
     from pointsbank.web import hooks
 
     register_error_handlers(app)
     hooks.register(app)
+    offline.register()
 
     from pointsbank import cli
 

@@ -10,7 +10,17 @@ from flask.cli import with_appcontext
 
 from pointsbank.db import run_in_unit
 
-FEATURE_CLIS = ("ledger", "rules", "activities", "reports", "stations", "insights")
+FEATURE_CLIS = (
+    "ledger",
+    "rules",
+    "activities",
+    "reports",
+    "stations",
+    "insights",
+    "audit",
+    "jobs",
+    "notices",
+)
 
 
 def register(app: Flask) -> None:

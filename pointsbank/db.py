@@ -19,6 +19,7 @@ T = TypeVar("T")
 _writing: contextvars.ContextVar[bool] = contextvars.ContextVar("pb_writing", default=False)
 
 MAX_ATTEMPTS = 12
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 class Base(DeclarativeBase):
@@ -91,13 +92,47 @@ def install_sqlite_hooks(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _begin(conn: sa.Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if _writing.get() else "BEGIN")
+        immediate = _writing.get() or _request_writes()
+        conn.info["pb_immediate"] = immediate
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _request_writes() -> bool:
+    """A POST, PUT, PATCH or DELETE request whose unit of work has not run yet: its first read takes the write lock."""
+    from flask import g, has_request_context, request
+
+    return has_request_context() and request.method not in SAFE_METHODS and not g.get("pb_unit_done")
+
+
+def _may_continue(session: Any) -> bool:
+    """Whether a unit may carry on the transaction a read already began (never a deferred SQLite one)."""
+    if session.get_bind().dialect.name != "sqlite":
+        return True
+    return bool(session.connection().info.get("pb_immediate"))
+
+
+def _end_read(session: Any) -> None:
+    """End the read transaction begun before a unit; a busy file here is no error, the unit starts afresh."""
+    try:
+        session.commit()
+    except DBAPIError as exc:
+        session.rollback()
+        if not is_retryable(exc):
+            raise
+
+
+def _unit_done() -> None:
+    from flask import g, has_request_context
+
+    if has_request_context():
+        g.pb_unit_done = True
 
 
 def unit_of_work(fn: Callable[..., T]) -> Callable[..., T]:
     """Run fn in one transaction and commit once; retry it whole on a retryable database error.
 
-    Services only flush. Domain errors roll back and propagate. Nested calls join the outer unit.
+    Services only flush. Domain errors roll back and propagate. Nested calls join the outer unit. A transaction a
+    read already began is carried on (PostgreSQL; SQLite when it began IMMEDIATE), so nothing commits before the unit.
     """
 
     @functools.wraps(fn)
@@ -107,9 +142,9 @@ def unit_of_work(fn: Callable[..., T]) -> Callable[..., T]:
         if _writing.get():
             return fn(*args, **kwargs)
         session = db.session()
-        if session.in_transaction():
-            # A read (login, lookup) already began a deferred transaction; end it cleanly.
-            session.commit()
+        if session.in_transaction() and not _may_continue(session):
+            # A read (login, lookup) began a deferred SQLite transaction: end it, the unit begins IMMEDIATE.
+            _end_read(session)
         token = _writing.set(True)
         try:
             for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -125,6 +160,7 @@ def unit_of_work(fn: Callable[..., T]) -> Callable[..., T]:
             raise AssertionError("unreachable")
         finally:
             _writing.reset(token)
+            _unit_done()
 
     return wrapper
 
@@ -132,3 +168,19 @@ def unit_of_work(fn: Callable[..., T]) -> Callable[..., T]:
 def run_in_unit(fn: Callable[[], T]) -> T:
     """Call fn() inside a unit of work (for services called from CLI or tests)."""
     return unit_of_work(fn)()
+
+
+def advisory_lock(namespace: int, key: int | str) -> None:
+    """Serialise the writers of one thing (a resident's limits, an idempotency key) until the transaction ends.
+
+    PostgreSQL: a transaction advisory lock (take them in a fixed order: key, then resident, then rows).
+    SQLite needs none: BEGIN IMMEDIATE already serialises every writing unit.
+    """
+    from pointsbank.extensions import db
+
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    if isinstance(key, str):
+        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:ns, hashtext(:key))"), {"ns": namespace, "key": key})
+    else:
+        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:ns, :key)"), {"ns": namespace, "key": key})

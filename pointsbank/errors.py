@@ -114,8 +114,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):
+        headers = getattr(err, "headers", None) or {}  # e.g. Retry-After on a 429
         if wants_json():
-            return jsonify(err.to_dict()), err.status
+            return jsonify(err.to_dict()), err.status, headers
         if err.status in (403, 404):
             return render_template(f"errors/{err.status}.html", message=err.message), err.status
         flash(str(err.message), "error")

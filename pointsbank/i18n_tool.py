@@ -17,7 +17,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "pointsbank"
-FEATURES = ("people", "ledger", "rules", "activities", "reports", "stations", "insights", "privacy")
+FEATURES = (
+    "people",
+    "ledger",
+    "rules",
+    "activities",
+    "reports",
+    "stations",
+    "insights",
+    "audit",
+    "jobs",
+    "notices",
+    "offline",
+    "privacy",
+)
 LOCALE = "zh_Hans"
 
 
@@ -35,6 +48,7 @@ def sources(feature: str) -> list[Path]:
     paths = [
         PKG / feature,
         PKG / "web" / "pages" / f"{feature}.py",
+        *sorted((PKG / "web" / "pages").glob(f"{feature}_*.py")),
         PKG / "web" / "api" / f"{feature}.py",
         ROOT / "templates" / feature,
     ]

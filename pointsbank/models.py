@@ -3,7 +3,10 @@
 from pointsbank.activities.models import *  # noqa: F403
 from pointsbank.audit.models import *  # noqa: F403
 from pointsbank.insights.models import *  # noqa: F403
+from pointsbank.jobs.models import *  # noqa: F403
 from pointsbank.ledger.models import *  # noqa: F403
+from pointsbank.notices.models import *  # noqa: F403
+from pointsbank.offline.models import *  # noqa: F403
 from pointsbank.people.models import *  # noqa: F403
 from pointsbank.privacy.models import *  # noqa: F403
 from pointsbank.reports.models import *  # noqa: F403

@@ -173,10 +173,19 @@ def login(client):
     """login(user) logs the test client in without the form (the form has its own tests)."""
 
     def do(user, c=None):
-        c = c or client
-        with c.session_transaction() as session:
-            session["_user_id"] = str(user.id)
-            session["_fresh"] = True
-        return c
+        return login_client(c or client, user)
 
     return do
+
+
+def login_client(c, user):
+    """Give a test client a live server-side session for user (what the login form does)."""
+    from pointsbank.db import run_in_unit
+    from pointsbank.people import sessions
+
+    secret = run_in_unit(lambda: sessions.start(user))
+    with c.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+        session[sessions.SESSION_KEY] = secret
+    return c

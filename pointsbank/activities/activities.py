@@ -69,6 +69,7 @@ def _checked(community_id: int, values: dict) -> dict:
         raise Invalid("invalid_rule", _l("Choose a rule of this community."))
     if rule.status != "published":
         raise Refused("rule_not_in_force", _l("This rule is not published."))
+    rules.check_pays_for(rules.current_version(rule) or rule.latest, "check_in")
     team_id = values.get("team_id")
     if team_id is not None:
         team = db.session.get(Team, team_id)

@@ -139,6 +139,7 @@ def _award(actor, activity: Activity, signup: Signup, version) -> None:
         actor_id=actor.id,
         memo=memo,
         subject=("activity", activity.id),
+        evidence="check_in",
     )
     signup.award_status = outcome.status
     signup.points_requested = outcome.requested

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 from functools import lru_cache
 from pathlib import Path
 
-import sqlalchemy as sa
-from flask import current_app, g
+from flask import current_app, g, session
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from pointsbank.db import utcnow
 from pointsbank.errors import Invalid
-from pointsbank.extensions import db, login_manager
+from pointsbank.extensions import login_manager
 from pointsbank.people.models import ApiToken, User
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
-TOKEN_PREFIX = "pb_"
 
 
 def normalize_phone(raw: str) -> str:
@@ -53,38 +48,46 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(user: User | None, password: str) -> bool:
+    """Whether the password is the user's (False for no user)."""
     if user is None:
         return False
     return check_password_hash(user.password_hash, password or "")
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def create_token(user: User, name: str) -> tuple[ApiToken, str]:
-    """Create a personal API token; the plain token is returned once and never stored."""
-    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user=user, name=name.strip()[:60] or "token", token_hash=_token_hash(plain), prefix=plain[:10])
-    db.session.add(token)
-    db.session.flush()
-    return token, plain
-
-
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+    """The user of a live server-side session named by the cookie (one query with roles); else anonymous."""
+    from pointsbank.people import sessions
+
+    secret = session.get(sessions.SESSION_KEY)
+    if not secret or not isinstance(secret, str):
+        return None
+    record = sessions.load(secret)
+    if record is None or str(record.user_id) != user_id or not record.user.active:
+        return None
+    g.pb_session = record
+    return record.user
 
 
 @login_manager.request_loader
 def load_user_from_token(request) -> User | None:
+    """The user of a live bearer token (token, user and roles in one query)."""
+    from pointsbank.people import tokens
+
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    digest = _token_hash(header[7:].strip())
-    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None)))
-    if token is None or not token.user.active:
+    plain = header[7:].strip()
+    token = tokens.load(plain) if plain else None
+    if token is None:
         return None
     g.pb_token_auth = True
-    token.last_used_at = utcnow()
+    g.pb_token = token
     return token.user
+
+
+def create_token(user: User, name: str, **kw) -> tuple[ApiToken, str]:
+    """Create a personal API token (see pointsbank.people.tokens)."""
+    from pointsbank.people import tokens
+
+    return tokens.create_token(user, name, **kw)

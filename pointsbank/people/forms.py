@@ -3,8 +3,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 
 
 class LoginForm(FlaskForm):
@@ -22,6 +22,9 @@ class PasswordForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     name = StringField(_l("What is it for?"), validators=[DataRequired(), Length(max=60)])
+    scope = SelectField(_l("What may it do?"), default="read")
+    days = IntegerField(_l("Valid for (days)"), default=90, validators=[DataRequired(), NumberRange(min=1, max=365)])
+    password = PasswordField(_l("Your password (again)"), validators=[Optional(), Length(max=128)])
 
 
 class ResidentForm(FlaskForm):
@@ -46,3 +49,23 @@ class GrantForm(FlaskForm):
     )
     community_id = SelectField(_l("Community (for a coordinator)"), coerce=int, validate_choice=False)
     station_id = SelectField(_l("Station (for a clerk)"), coerce=int, validate_choice=False)
+
+
+def settings_form(community, **kw) -> FlaskForm:
+    """A form with one field per community setting (ranges are checked by the settings service)."""
+    from wtforms import BooleanField
+
+    from pointsbank.people.settings import EXPIRY_LABELS, SETTINGS
+
+    class SettingsForm(FlaskForm):
+        pass
+
+    for s in SETTINGS:
+        if s.kind == "bool":
+            field = BooleanField(s.label, description=s.help)
+        elif s.kind == "choice":
+            field = SelectField(s.label, choices=[(c, EXPIRY_LABELS[c]) for c in s.choices], description=s.help)
+        else:
+            field = IntegerField(s.label, validators=[InputRequired()], description=s.help)
+        setattr(SettingsForm, s.name, field)
+    return SettingsForm(obj=community, **kw)

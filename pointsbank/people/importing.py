@@ -149,7 +149,9 @@ def check_rows(community: Community, rows: list[SheetRow]) -> list[dict]:
     return [error for row in rows for error in row.errors]
 
 
-def import_residents(community: Community, rows: list[SheetRow]) -> list[tuple[User, str]]:
+def import_residents(
+    community: Community, rows: list[SheetRow], *, actor: User | None = None
+) -> list[tuple[User, str]]:
     """Register every row with a temporary password, or nothing at all if any row is bad."""
     from pointsbank.people.service import register_resident
 
@@ -162,7 +164,8 @@ def import_residents(community: Community, rows: list[SheetRow]) -> list[tuple[U
         )
     grids = {g.name: g.id for g in community.grids}
     return [
-        register_resident(community, row.name, row.phone, grids.get(row.grid) if row.grid else None) for row in rows
+        register_resident(community, row.name, row.phone, grids.get(row.grid) if row.grid else None, actor=actor)
+        for row in rows
     ]
 
 

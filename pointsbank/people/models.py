@@ -135,17 +135,44 @@ class RoleGrant(IdMixin, TimestampMixin, db.Model):
     user: Mapped[User] = relationship(back_populates="grants")
 
 
+class UserSession(IdMixin, TimestampMixin, db.Model):
+    """A logged-in browser session; the cookie holds a secret whose SHA-256 is stored here.
+
+    Ending it (logout, password change, an admin or coordinator) is final; it also ends after an idle time.
+    """
+
+    __tablename__ = "user_session"
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the password was last typed in this session (login or a confirmation): tokens need a recent one.
+    password_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    address: Mapped[str | None] = mapped_column(sa.String(64))
+    user: Mapped[User] = relationship()
+
+
+TOKEN_SCOPES = ("read", "counter", "manage")
+
+
 class ApiToken(IdMixin, TimestampMixin, db.Model):
-    """A personal API token; only its SHA-256 is stored."""
+    """A personal API token; only its SHA-256 is stored. It has a scope and an expiry; revoking is final."""
 
     __tablename__ = "api_token"
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(sa.String(60))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     prefix: Mapped[str] = mapped_column(sa.String(12))
+    # read: GET only; counter: read and the station counter (codes, redemptions); manage: everything.
+    scope: Mapped[str] = mapped_column(sa.String(12), default="manage", server_default="manage")
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     user: Mapped[User] = relationship()
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= utcnow()
 
     def revoke(self) -> None:
         if self.revoked_at is None:

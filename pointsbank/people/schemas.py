@@ -32,9 +32,29 @@ class TokenSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=60))
     prefix = ma.fields.String(dump_only=True)
+    scope = ma.fields.String(dump_only=True, metadata={"description": "read, counter or manage"})
     created_at = ma.fields.DateTime(dump_only=True)
+    expires_at = ma.fields.DateTime(dump_only=True, allow_none=True)
     last_used_at = ma.fields.DateTime(dump_only=True, allow_none=True)
     revoked_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+
+
+class NewTokenArgsSchema(ma.Schema):
+    """A new token: from a logged-in session whose password was typed in the last few minutes (or given here)."""
+
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=60))
+    scope = ma.fields.String(
+        load_default="read",
+        validate=ma.validate.OneOf(["read", "counter", "manage"]),
+        metadata={"description": "read: GET only; counter: read and the station counter; manage: everything"},
+    )
+    expires_in_days = ma.fields.Integer(load_default=90, validate=ma.validate.Range(min=1, max=365))
+    password = ma.fields.String(
+        load_only=True,
+        load_default=None,
+        validate=ma.validate.Length(max=128),
+        metadata={"description": "Your password, when it was not typed in this session in the last few minutes"},
+    )
 
 
 class NewTokenSchema(TokenSchema):
@@ -156,3 +176,39 @@ class ImportResultSchema(ma.Schema):
 class CommunityPageSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(CommunityTreeSchema))
     total = ma.fields.Integer()
+
+
+class SessionsEndedSchema(ma.Schema):
+    ended = ma.fields.Integer(metadata={"description": "How many sessions were ended"})
+
+
+def _settings_fields(required: bool) -> dict:
+    from pointsbank.people.settings import SETTINGS
+
+    fields = {}
+    for s in SETTINGS:
+        meta = {"description": str(s.help)}
+        if s.kind == "bool":
+            fields[s.name] = ma.fields.Boolean(required=required, metadata=meta)
+        elif s.kind == "choice":
+            fields[s.name] = ma.fields.String(required=required, validate=ma.validate.OneOf(s.choices), metadata=meta)
+        else:
+            fields[s.name] = ma.fields.Integer(
+                required=required, strict=True, validate=ma.validate.Range(min=s.low, max=s.high), metadata=meta
+            )
+    return fields
+
+
+CommunitySettingsSchema = ma.Schema.from_dict(_settings_fields(True), name="CommunitySettingsSchema")
+
+
+class _SettingsPatchBase(ma.Schema):
+    @ma.validates_schema
+    def _not_empty(self, data, **_kw):
+        if not data:
+            raise ma.ValidationError("Send at least one setting.", "_schema")
+
+
+SettingsPatchSchema = type(
+    "SettingsPatchSchema", (_SettingsPatchBase,), {**_settings_fields(False), "__doc__": "Some settings to change."}
+)

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from pointsbank.audit import service as audit
 from pointsbank.errors import Conflict, Invalid, NotFound, Refused
 from pointsbank.extensions import db
 from pointsbank.people.auth import check_password_rules, hash_password, normalize_phone, verify_password
@@ -102,98 +103,17 @@ def require_admin(user: User) -> None:
         raise NotFound()
 
 
-# --- hierarchy (admins) ------------------------------------------------------------------------------------
-
-HIERARCHY = {"district": District, "street": Street, "community": Community, "grid": Grid}
-PARENT = {"street": ("district_id", District), "community": ("street_id", Street), "grid": ("community_id", Community)}
-CHILDREN = {"district": "streets", "street": "communities", "community": "grids"}
-
-
-def _clean_name(name: str) -> str:
-    name = (name or "").strip()
-    if not name or len(name) > 80:
-        raise Invalid("invalid_name", _l("Enter a name of 1 to 80 characters."))
-    return name
-
-
-def _sibling_exists(kind: str, name: str, parent_id: int | None, exclude_id: int | None = None) -> bool:
-    model = HIERARCHY[kind]
-    query = sa.select(model.id).where(model.name == name)
-    if kind in PARENT:
-        query = query.where(getattr(model, PARENT[kind][0]) == parent_id)
-    if exclude_id is not None:
-        query = query.where(model.id != exclude_id)
-    return db.session.scalar(query) is not None
-
-
-def add_place(kind: str, name: str, parent_id: int | None = None):
-    """Add a district, street, community or grid under its parent; names are unique among siblings."""
-    if kind not in HIERARCHY:
-        raise NotFound()
-    name = _clean_name(name)
-    fields: dict = {"name": name}
-    if kind in PARENT:
-        column, parent_model = PARENT[kind]
-        if parent_id is None or db.session.get(parent_model, parent_id) is None:
-            raise NotFound("parent_not_found", _l("The place above it does not exist."))
-        fields[column] = parent_id
-    if _sibling_exists(kind, name, parent_id):
-        raise Conflict("duplicate_name", _l("This name is already used here."))
-    place = HIERARCHY[kind](**fields)
-    db.session.add(place)
-    db.session.flush()
-    return place
-
-
-def get_place(kind: str, place_id: int):
-    """A place of the hierarchy by kind and id, or NotFound."""
-    model = HIERARCHY.get(kind)
-    place = db.session.get(model, place_id) if model is not None else None
-    if place is None:
-        raise NotFound()
-    return place
-
-
-def rename_place(kind: str, place_id: int, name: str):
-    """Rename a place; the new name must be free among its siblings."""
-    place = get_place(kind, place_id)
-    name = _clean_name(name)
-    parent_id = getattr(place, PARENT[kind][0]) if kind in PARENT else None
-    if _sibling_exists(kind, name, parent_id, exclude_id=place.id):
-        raise Conflict("duplicate_name", _l("This name is already used here."))
-    place.name = name
-    db.session.flush()
-    return place
-
-
-def delete_place(kind: str, place_id: int) -> None:
-    """Delete an empty place; one with places, people or stations under it is refused."""
-    place = get_place(kind, place_id)
-    in_use = bool(getattr(place, CHILDREN[kind])) if kind in CHILDREN else False
-    if kind == "community":
-        from pointsbank.stations.models import Station
-
-        in_use = in_use or db.session.scalar(sa.select(sa.func.count()).where(User.community_id == place.id)) > 0
-        in_use = in_use or db.session.scalar(sa.select(sa.func.count()).where(Station.community_id == place.id)) > 0
-        in_use = in_use or db.session.scalar(sa.select(sa.func.count()).where(RoleGrant.community_id == place.id)) > 0
-    if kind == "grid":
-        in_use = db.session.scalar(sa.select(sa.func.count()).where(User.grid_id == place.id)) > 0
-    if in_use:
-        raise Refused("place_in_use", _l("It still has places, people or stations; it cannot be deleted."))
-    db.session.delete(place)
-    db.session.flush()
-
-
-def hierarchy_tree() -> list[District]:
-    """Every district with its streets, communities and grids loaded in a few queries."""
-    return list(
-        db.session.scalars(
-            sa.select(District)
-            .order_by(District.id)
-            .options(selectinload(District.streets).selectinload(Street.communities).selectinload(Community.grids))
-        )
-    )
-
+# The hierarchy lives in places.py; these names stay importable from here.
+from pointsbank.people.places import (  # noqa: E402, F401
+    CHILDREN,
+    HIERARCHY,
+    PARENT,
+    add_place,
+    delete_place,
+    get_place,
+    hierarchy_tree,
+    rename_place,
+)
 
 # --- roles (admins) ----------------------------------------------------------------------------------------
 
@@ -206,8 +126,10 @@ def find_user_by_phone(phone: str) -> User:
     return user
 
 
-def grant_role_by_ids(user: User, role: str, community_id: int | None, station_id: int | None) -> RoleGrant:
-    """Grant a role to a user, checking the community or station exists and fits the role."""
+def grant_role_by_ids(
+    user: User, role: str, community_id: int | None, station_id: int | None, *, actor: User | None = None
+) -> RoleGrant:
+    """Grant a role to a user, checking the community or station exists and fits the role (audited)."""
     from pointsbank.stations.models import Station
 
     community = None
@@ -221,7 +143,17 @@ def grant_role_by_ids(user: User, role: str, community_id: int | None, station_i
             raise Invalid("scope_required", _l("A clerk needs a station."))
     else:
         station_id = None
-    return grant_role(user, role, community=community, station_id=station_id)
+    before = len(user.grants)
+    grant = grant_role(user, role, community=community, station_id=station_id)
+    if len(user.grants) != before:
+        audit.record(
+            "role.granted",
+            actor_id=actor.id if actor else None,
+            community_id=grant.community_id,
+            subject=("user", user.id),
+            details={"grant": grant.id, "role": role, "community": grant.community_id, "station": grant.station_id},
+        )
+    return grant
 
 
 def revoke_grant(grant_id: int, acting: User) -> None:
@@ -231,6 +163,13 @@ def revoke_grant(grant_id: int, acting: User) -> None:
         raise NotFound()
     if grant.role == "admin" and grant.user_id == acting.id:
         raise Refused("last_admin", _l("You cannot take away your own admin role."))
+    audit.record(
+        "role.revoked",
+        actor_id=acting.id,
+        community_id=grant.community_id,
+        subject=("user", grant.user_id),
+        details={"grant": grant.id, "role": grant.role, "community": grant.community_id, "station": grant.station_id},
+    )
     grant.user.grants.remove(grant)
     db.session.delete(grant)
     db.session.flush()
@@ -272,18 +211,29 @@ def _grid_in(community: Community, grid_id: int | None) -> Grid | None:
     return grid
 
 
-def register_resident(community: Community, name: str, phone: str, grid_id: int | None = None) -> tuple[User, str]:
+def register_resident(
+    community: Community, name: str, phone: str, grid_id: int | None = None, *, actor: User | None = None
+) -> tuple[User, str]:
     """Register a resident with a temporary password (returned once); they choose their own at first login."""
     grid = _grid_in(community, grid_id)
     password = temporary_password()
     user = create_user(phone, name, password, community=community, grid=grid, check_password=False)
     user.must_change_password = True
     db.session.flush()
+    audit.record(
+        "user.registered",
+        actor_id=actor.id if actor else None,
+        community_id=community.id,
+        subject=("user", user.id),
+        details={"grid": grid.id if grid else None},
+    )
     return user, password
 
 
-def change_password(user: User, current: str, new: str) -> None:
-    """Change a user's password after checking the current one and the password rules."""
+def change_password(user: User, current: str, new: str, *, keep_session_id: int | None = None) -> int:
+    """Change a user's password; every other session ends and every token is revoked. Returns sessions ended."""
+    from pointsbank.people import sessions
+
     if not verify_password(user, current):
         raise Invalid("wrong_password", _l("The current password is wrong."))
     if new == current:
@@ -292,6 +242,15 @@ def change_password(user: User, current: str, new: str) -> None:
     user.password_hash = hash_password(new)
     user.must_change_password = False
     db.session.flush()
+    ended = sessions.end_all(user.id, keep_id=keep_session_id, revoke_tokens=True)
+    audit.record(
+        "password.changed",
+        actor_id=user.id,
+        community_id=user.community_id,
+        subject=("user", user.id),
+        details={"sessions_ended": ended},
+    )
+    return ended
 
 
 def list_residents(community: Community, page: int = 1, per_page: int = 50) -> tuple[list[User], int]:
@@ -304,13 +263,85 @@ def list_residents(community: Community, page: int = 1, per_page: int = 50) -> t
     return list(rows), total
 
 
-def reset_resident_password(community: Community, user_id: int) -> tuple[User, str]:
-    """A resident forgot their password: a new temporary one (returned once) replaces it."""
+def resident_of(community: Community, user_id: int) -> User:
+    """A resident of this community, or NotFound."""
     user = db.session.get(User, user_id)
     if user is None or user.community_id != community.id:
         raise NotFound()
+    return user
+
+
+def reset_resident_password(community: Community, user_id: int, *, actor: User | None = None) -> tuple[User, str]:
+    """A resident forgot their password: a new temporary one (returned once); their sessions and tokens end."""
+    from pointsbank.people import sessions
+
+    user = resident_of(community, user_id)
     password = temporary_password()
     user.password_hash = hash_password(password)
     user.must_change_password = True
     db.session.flush()
+    ended = sessions.end_all(user.id, revoke_tokens=True)
+    audit.record(
+        "password.reset",
+        actor_id=actor.id if actor else None,
+        community_id=community.id,
+        subject=("user", user.id),
+        details={"sessions_ended": ended},
+    )
     return user, password
+
+
+def end_sessions_of(actor: User, user_id: int, community_id: int | None = None) -> int:
+    """End every session of a user (an admin: anyone; a coordinator: a resident of their community); audited."""
+    from pointsbank.people import sessions
+
+    if community_id is not None:
+        user = resident_of(community_in_scope(actor, community_id), user_id)
+    else:
+        require_admin(actor)
+        user = db.session.get(User, user_id)
+        if user is None:
+            raise NotFound()
+    ended = sessions.end_all(user.id)
+    audit.record(
+        "session.ended_all",
+        actor_id=actor.id,
+        community_id=user.community_id,
+        subject=("user", user.id),
+        details={"sessions_ended": ended},
+    )
+    return ended
+
+
+# --- lookups for pages and the API -------------------------------------------------------------------------
+
+
+def communities_by_ids(ids: set[int]) -> list[Community]:
+    """These communities in id order."""
+    if not ids:
+        return []
+    return list(db.session.scalars(sa.select(Community).where(Community.id.in_(ids)).order_by(Community.id)))
+
+
+def grant_choices() -> tuple[list[Community], list]:
+    """Every community and every station, for the role form."""
+    from pointsbank.stations.models import Station
+
+    communities = db.session.scalars(sa.select(Community).order_by(Community.id)).all()
+    stations = db.session.scalars(sa.select(Station).order_by(Station.id)).all()
+    return list(communities), list(stations)
+
+
+def communities_in_scope(user: User, page: int, per_page: int) -> tuple[list[Community], int]:
+    """Communities the user may see: all for admins, coordinated ones and their own otherwise."""
+    query = sa.select(Community).order_by(Community.id)
+    if not user.is_admin:
+        ids = user.coordinated_community_ids() | ({user.community_id} if user.community_id else set())
+        query = query.where(Community.id.in_(ids))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    items = db.session.scalars(
+        query.options(selectinload(Community.grids), selectinload(Community.street).selectinload(Street.district))
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    return list(items), total

@@ -51,11 +51,13 @@ CATEGORY_FIELDS = ("name", "rule_id", "resolve_rule_id", "time_limit_hours", "ac
 def _check_rule(community_id: int, rule_id: int | None) -> None:
     if rule_id is None:
         return
+    from pointsbank.rules import service as rules
     from pointsbank.rules.models import Rule
 
     rule = db.session.get(Rule, rule_id)
     if rule is None or rule.community_id != community_id:
         raise Invalid("unknown_rule", _l("Choose one of the community's rules."))
+    rules.check_pays_for(rules.current_version(rule) or rule.latest, "report_photo")
 
 
 def save_category(actor: User, community_id: int, category: ReportCategory | None = None, **values) -> ReportCategory:
@@ -94,3 +96,13 @@ def get_category(user: User, category_id: int, community_id: int | None = None) 
     if category is None or (community_id is not None and category.community_id != community_id):
         raise NotFound()
     return category
+
+
+def categories_by_rule(community_id: int) -> dict[int, dict[str, list[str]]]:
+    """For each rule, the active categories it pays: {"accept": [...], "resolve": [...]} (how to earn)."""
+    paid: dict[int, dict[str, list[str]]] = {}
+    for category in categories(community_id):
+        for stage, rule_id in (("accept", category.rule_id), ("resolve", category.resolve_rule_id)):
+            if rule_id is not None:
+                paid.setdefault(rule_id, {"accept": [], "resolve": []})[stage].append(category.name)
+    return paid

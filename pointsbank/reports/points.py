@@ -21,6 +21,10 @@ def award_reporter(report: Report, rule_id: int | None, stage: str, actor: User,
     if version is None:
         report.award_note = gettext("No points rule is in force for this category.")[:200]
         return 0
+    evidence = "report_photo" if report.filing_photos else "report"
+    if not rules.accepts(version, evidence):  # the rule asks for a check-in or a witness: it cannot pay a report
+        report.award_note = gettext("The category's rule does not pay for reports.")[:200]
+        return 0
     outcome = rules.award_under_rule(
         report.reporter,
         version,
@@ -28,6 +32,7 @@ def award_reporter(report: Report, rule_id: int | None, stage: str, actor: User,
         actor_id=actor.id,
         memo=f"随手拍：{report.category.name}（{label}）",
         subject=("report", report.id),
+        evidence=evidence,
     )
     report.points_awarded += outcome.awarded if outcome.status == "posted" else 0
     if outcome.cap_note:

@@ -11,8 +11,10 @@ from pointsbank.extensions import db
 from pointsbank.reports import service
 from pointsbank.reports.models import Report
 
-REPORT_RULE_TITLE = "随手拍：有效问题上报"
-RESOLVE_RULE_TITLE = "随手拍：问题办结反馈"
+# Each category leads to one rule: safety problems pay the 安全隐患 rule, the others the 一般问题 rule.
+SAFETY_CATEGORIES = ("设施损坏", "消防安全")
+# Rules of earlier demo data that paid every category the same and a bonus on resolving: retired.
+OLD_RULE_TITLES = ("随手拍：有效问题上报", "随手拍：问题办结反馈")
 DEMO_REPORTS = [
     # (resident index, category, description, building, place, actions)
     (
@@ -44,12 +46,12 @@ def _demo_photo(seed: int) -> io.BytesIO:
     return out
 
 
-def _rule(ctx, title: str, points: int, cap_month: int | None):
-    """The community's published 随手拍 rule with this title, created once."""
+def _rule(ctx, title: str, points: int):
+    """The community's published report rule with this title (the rules seed makes it), created if missing."""
     from pointsbank.rules import service as rules
-    from pointsbank.rules.models import Rule
+    from pointsbank.rules.seed import find_rule
 
-    rule = db.session.scalar(sa.select(Rule).where(Rule.community_id == ctx.community.id, Rule.title == title))
+    rule = find_rule(ctx.community.id, title)
     if rule is None:
         rule = rules.create_rule(
             ctx.coordinator,
@@ -58,24 +60,35 @@ def _rule(ctx, title: str, points: int, cap_month: int | None):
             title=title,
             points=points,
             unit="occurrence",
-            cap_day=20,
-            cap_month=cap_month,
+            cap_month=100,
+            evidence="report",
         )
         rules.publish_rule(ctx.coordinator, rule)
     return rule
 
 
+def _link_categories(ctx, categories) -> None:
+    """Each category but 其他 leads to one report rule; the earlier demo's shared rule and bonus are retired."""
+    from pointsbank.rules import service as rules
+    from pointsbank.rules.seed import GENERAL_REPORT_RULE, SAFETY_REPORT_RULE, find_rule
+
+    general, safety = _rule(ctx, GENERAL_REPORT_RULE, 5), _rule(ctx, SAFETY_REPORT_RULE, 10)
+    old = [r for r in (find_rule(ctx.community.id, title) for title in OLD_RULE_TITLES) if r is not None]
+    old_ids = {r.id for r in old}
+    for category in categories:
+        if category.name != "其他" and (category.rule_id is None or category.rule_id in old_ids):
+            category.rule_id = safety.id if category.name in SAFETY_CATEGORIES else general.id
+        if category.resolve_rule_id in old_ids:
+            category.resolve_rule_id = None
+    db.session.flush()
+    for rule in old:
+        rules.retire_rule(ctx.coordinator, rule)
+
+
 def seed_demo(ctx) -> None:
     """Seed the categories (linked to their rules) and a handful of reports; safe to run again."""
     categories = service.ensure_default_categories(ctx.community.id)
-    accept_rule = _rule(ctx, REPORT_RULE_TITLE, 5, 100)
-    resolve_rule = _rule(ctx, RESOLVE_RULE_TITLE, 2, 40)
-    for category in categories:
-        if category.rule_id is None and category.name != "其他":
-            category.rule_id = accept_rule.id
-        if category.resolve_rule_id is None and category.name in ("设施损坏", "消防安全"):
-            category.resolve_rule_id = resolve_rule.id
-    db.session.flush()
+    _link_categories(ctx, categories)
     exists = db.session.scalar(
         sa.select(sa.func.count()).select_from(Report).where(Report.community_id == ctx.community.id)
     )

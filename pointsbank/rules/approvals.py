@@ -7,6 +7,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from pointsbank.audit import service as audit
 from pointsbank.db import utcnow
 from pointsbank.errors import Conflict, Invalid, NotFound, Refused
 from pointsbank.extensions import db
@@ -116,6 +117,7 @@ def approve(pending: PendingAward, actor) -> PendingAward:
     pending.cap_note = outcome.cap_note
     pending.transfer_id = outcome.transfer.id if outcome.transfer is not None else None
     db.session.flush()
+    _audit("award.approved", pending, actor, {"awarded": pending.awarded_points, "transfer_id": pending.transfer_id})
     _notify_subject(pending)
     return pending
 
@@ -131,6 +133,7 @@ def reject(pending: PendingAward, actor, reason: str) -> PendingAward:
             return pending
         raise Conflict("already_decided", _l("This award was already decided."))
     db.session.flush()
+    _audit("award.rejected", pending, actor, {"before": {"status": "pending"}, "after": {"status": "rejected"}})
     _notify_subject(pending)
     return pending
 
@@ -152,6 +155,29 @@ def approve_many(ids: list[int], actor) -> dict[str, int]:
         counts["approved" if before == "pending" else "skipped"] += 1
     counts["skipped"] += len(set(ids)) - sum(counts.values())
     return counts
+
+
+def _audit(action: str, pending: PendingAward, actor, details: dict) -> None:
+    audit.record(
+        action,
+        actor_id=actor.id,
+        community_id=pending.community_id,
+        subject=("pending_award", pending.id),
+        details={
+            "resident_id": pending.resident_id,
+            "rule_version_id": pending.rule_version_id,
+            "requested": pending.requested_points,
+            **details,
+        },
+    )
+
+
+def evidence_photo_of(pending_id: int, user) -> str:
+    """The stored file name of a pending award's photo, for a coordinator of its community; else NotFound."""
+    pending = pending_to_decide(pending_id, user)
+    if not pending.evidence_photo:
+        raise NotFound()
+    return pending.evidence_photo
 
 
 def _notify_subject(pending: PendingAward) -> None:

@@ -9,9 +9,11 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from pointsbank.audit import service as audit
 from pointsbank.errors import Conflict, NotFound, Refused
 from pointsbank.extensions import db
 from pointsbank.rules.caps import cap_note_text, cap_room, requested_points
+from pointsbank.rules.evidence import check_evidence, manual_evidence
 from pointsbank.rules.models import PendingAward, Rule, RuleVersion
 from pointsbank.rules.scope import can_manage
 from pointsbank.rules.versions import current_version
@@ -38,13 +40,17 @@ def award_under_rule(
     actor_id: int | None,
     memo: str,
     subject: tuple | None = None,
+    evidence: str,
+    attached: dict | None = None,
 ) -> AwardOutcome:
-    """Award points under a rule version: queue it when the rule needs approval, else post within the caps."""
+    """Award points under a rule version if `evidence` satisfies it: queued when the rule needs approval or
+    evidence is attached for a coordinator to look at (photo, witness), else posted within the caps."""
     requested = requested_points(version, quantity)
     if version.published_at is None:
         raise Refused("rule_not_in_force", _l("This rule is not published."))
     if resident.community_id != version.rule.community_id:
         raise Refused("wrong_community", _l("This rule belongs to another community."))
+    check_evidence(version, evidence)
     if requested == 0:
         return AwardOutcome("capped_out", 0, 0)
     existing = _existing_transfer(key)
@@ -58,7 +64,7 @@ def award_under_rule(
         if queued.resident_id != resident.id or queued.rule_version_id != version.id:
             raise Conflict("idempotency_conflict", _l("This request was already made with different content."))
         return _outcome_of_pending(queued)
-    if version.needs_approval:
+    if version.needs_approval or attached:
         subject_type, subject_id = subject or (None, None)
         pending = PendingAward(
             community_id=version.rule.community_id,
@@ -72,6 +78,7 @@ def award_under_rule(
             status="pending",
             requested_by=actor_id,
             idempotency_key=key,
+            **(attached or {}),
         )
         try:
             with db.session.begin_nested():
@@ -170,9 +177,22 @@ def _outcome_of_pending(pending: PendingAward) -> AwardOutcome:
 
 
 def award_by_coordinator(
-    actor, rule: Rule, resident_id: int, *, quantity: float = 1, note: str = "", key: str
+    actor,
+    rule: Rule,
+    resident_id: int,
+    *,
+    quantity: float = 1,
+    note: str = "",
+    key: str,
+    photo: str | None = None,
+    witness_id: int | None = None,
 ) -> AwardOutcome:
-    """A coordinator awards a resident under a rule in force (their word is the evidence); caps apply."""
+    """A coordinator awards a resident under a rule in force; caps apply.
+
+    Their word is the evidence for a coordinator rule; a photo or witness rule needs the photo (a stored
+    file name) or the witness, and the award then waits in the approval queue with it; check-in and report
+    rules pay only from an activity or a report, so they are refused here.
+    """
     from pointsbank.people.models import User
 
     if not can_manage(actor, rule.community_id):
@@ -189,8 +209,13 @@ def award_by_coordinator(
     amount = f" {quantity:g} 小时" if version.unit == "hour" else (f" ×{quantity:g}" if quantity != 1 else "")
     memo = (f"{rule.category}：{label}{amount}" + (f"，{note.strip()}" if note and note.strip() else ""))[:200]
     key = f"rule:{rule.id}:by:{actor.id}:{key}"
-    _refuse_changed_replay(key, quantity, memo)
-    return award_under_rule(
+    given = manual_evidence(version, photo=photo, witness_id=witness_id, resident=resident, actor=actor)
+    check_evidence(version, given)
+    replay = _refuse_changed_replay(key, quantity, memo)
+    attached = {"evidence_photo": photo} if given == "photo" else None
+    if given == "witness":
+        attached = {"witness_id": witness_id}
+    outcome = award_under_rule(
         resident,
         version,
         quantity=quantity,
@@ -198,7 +223,27 @@ def award_by_coordinator(
         actor_id=actor.id,
         memo=memo,
         subject=("rule", rule.id),
+        evidence=given,
+        attached=attached,
     )
+    if replay:
+        return outcome
+    audit.record(
+        "rule.award",
+        actor_id=actor.id,
+        community_id=rule.community_id,
+        subject=("rule", rule.id),
+        details={
+            "resident_id": resident.id,
+            "rule_version_id": version.id,
+            "evidence": given,
+            "status": outcome.status,
+            "requested": outcome.requested,
+            "awarded": outcome.awarded,
+            "pending_award_id": outcome.pending_award.id if outcome.pending_award is not None else None,
+        },
+    )
+    return outcome
 
 
 def resident_by_phone(phone: str):
@@ -212,11 +257,12 @@ def resident_by_phone(phone: str):
     return user
 
 
-def _refuse_changed_replay(key: str, quantity: float, memo: str) -> None:
-    """The same key again with another quantity or note is refused (the memo carries both)."""
+def _refuse_changed_replay(key: str, quantity: float, memo: str) -> bool:
+    """The same key again with another quantity or note is refused (the memo carries both); True for a replay."""
     existing = _existing_transfer(key)
     if existing is not None and existing.memo != memo and not existing.memo.startswith(f"{memo}（"):  # （cap note）
         raise Conflict("idempotency_conflict", _l("This request was already made with different content."))
     queued = db.session.scalar(sa.select(PendingAward).where(PendingAward.idempotency_key == key))
     if queued is not None and (queued.quantity != quantity or queued.memo != memo):
         raise Conflict("idempotency_conflict", _l("This request was already made with different content."))
+    return existing is not None or queued is not None

@@ -26,7 +26,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 UNIT_CHOICES = [("occurrence", _l("per occurrence")), ("hour", _l("per hour"))]
 EVIDENCE_CHOICES = [
     ("check_in", _l("Check-in at the activity")),
+    ("report", _l("An accepted report")),
     ("photo", _l("A photo")),
+    ("witness", _l("A witness")),
     ("coordinator", _l("A coordinator's word")),
 ]
 
@@ -105,6 +107,7 @@ class AwardForm(FlaskForm):
         validators=[DataRequired(), finite_number, NumberRange(min=0.25, max=1000)],
     )
     note = StringField(_l("What they did (shown on their statement)"), validators=[Length(max=80)])
+    witness_phone = StringField(_l("Witness's mobile number"), validators=[OptionalValue(), Length(max=20)])
     nonce = HiddenField(validators=[DataRequired(), Length(max=40)])
 
 

@@ -22,7 +22,9 @@ __all__ = [
 RULE_CATEGORIES = ("志愿服务", "随手拍/社情民意", "垃圾分类", "文明行为", "邻里互助")
 RULE_STATUSES = ("draft", "published", "retired")
 RULE_UNITS = ("occurrence", "hour")
-RULE_EVIDENCE = ("check_in", "photo", "coordinator")
+# check_in: pays only from an attended activity sign-up; report: only from an accepted report;
+# photo / witness: a coordinator's award with the photo or the witness recorded; coordinator: their word.
+RULE_EVIDENCE = ("check_in", "report", "photo", "witness", "coordinator")
 PENDING_STATUSES = ("pending", "approved", "rejected")
 
 
@@ -30,7 +32,18 @@ class Rule(IdMixin, TimestampMixin, db.Model):
     """A way to earn points in one community; what it pays lives in its versions."""
 
     __tablename__ = "rule"
-    __table_args__ = (sa.CheckConstraint("status in ('draft','published','retired')", name="ck_rule_status"),)
+    __table_args__ = (
+        sa.CheckConstraint("status in ('draft','published','retired')", name="ck_rule_status"),
+        # No two published rules of a community share a title (how to earn names each rule once).
+        sa.Index(
+            "uq_rule_published_title",
+            "community_id",
+            "title",
+            unique=True,
+            sqlite_where=sa.text("status = 'published'"),
+            postgresql_where=sa.text("status = 'published'"),
+        ),
+    )
     community_id: Mapped[int] = mapped_column(sa.ForeignKey("community.id"), index=True)
     category: Mapped[str] = mapped_column(sa.String(20))
     title: Mapped[str] = mapped_column(sa.String(80))
@@ -96,6 +109,9 @@ class PendingAward(IdMixin, TimestampMixin, db.Model):
     subject_type: Mapped[str | None] = mapped_column(sa.String(24))
     subject_id: Mapped[int | None] = mapped_column()
     memo: Mapped[str] = mapped_column(sa.String(200), default="")
+    # The evidence a photo or witness rule asks for: a stored photo's file name, the witness's user id.
+    evidence_photo: Mapped[str | None] = mapped_column(sa.String(64))
+    witness_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", name="fk_pending_award_witness_id"))
     status: Mapped[str] = mapped_column(sa.String(12), default="pending")
     reason: Mapped[str | None] = mapped_column(sa.String(200))
     requested_by: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
@@ -105,3 +121,4 @@ class PendingAward(IdMixin, TimestampMixin, db.Model):
     idempotency_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
     rule_version: Mapped[RuleVersion] = relationship(lazy="joined")
     resident: Mapped[User] = relationship(foreign_keys=[resident_id], lazy="joined")  # noqa: F821
+    witness: Mapped[User | None] = relationship(foreign_keys=[witness_id])  # noqa: F821

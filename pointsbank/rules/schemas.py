@@ -124,6 +124,12 @@ class PendingAwardSchema(ma.Schema):
     decided_at = Time(allow_none=True)
     created_at = Time()
     transfer_id = ma.fields.Integer(allow_none=True)
+    evidence = ma.fields.Function(
+        lambda p: p.rule_version.evidence,
+        metadata={"enum": list(RULE_EVIDENCE), "description": "What the rule asks for"},
+    )
+    has_photo = ma.fields.Function(lambda p: bool(p.evidence_photo), metadata={"description": "A photo is attached"})
+    witness_id = ma.fields.Integer(allow_none=True)
 
 
 class PendingAwardPageSchema(ma.Schema):
@@ -167,6 +173,9 @@ class AwardRequestSchema(ma.Schema):
         metadata={"description": "Occurrences (whole) or hours, by the rule's unit"},
     )
     note = ma.fields.String(load_default="", validate=ma.validate.Length(max=80))
+    witness_id = ma.fields.Integer(
+        **ID, metadata={"description": "Under a witness rule: another person of the community who saw it"}
+    )
 
 
 class AwardOutcomeSchema(ma.Schema):

@@ -9,9 +9,12 @@ import sqlalchemy as sa
 
 from pointsbank.extensions import db
 from pointsbank.rules import service as rules
-from pointsbank.rules.models import Rule, RuleVersion
+from pointsbank.rules.models import Rule
 
 START = datetime(2026, 1, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
+# The two rules that pay reports; the report categories name one of them each (see reports/seed.py).
+GENERAL_REPORT_RULE = "随手拍：一般问题"
+SAFETY_REPORT_RULE = "随手拍：安全隐患"
 DEMO_RULES = [
     {
         "category": "志愿服务",
@@ -45,25 +48,23 @@ DEMO_RULES = [
     },
     {
         "category": "随手拍/社情民意",
-        "title": "随手拍",
-        "grade": "一般问题",
+        "title": GENERAL_REPORT_RULE,
+        "grade": "",
         "points": 5,
         "unit": "occurrence",
         "cap_month": 100,
-        "evidence": "photo",
-        "needs_approval": True,
-        "description": "发现乱堆乱放、路灯不亮等问题，拍照上报并被受理。",
+        "evidence": "report",
+        "description": "发现乱堆乱放、路灯不亮、噪音扰民等问题，拍照上报并被受理。",
     },
     {
         "category": "随手拍/社情民意",
-        "title": "随手拍",
-        "grade": "安全隐患",
+        "title": SAFETY_REPORT_RULE,
+        "grade": "",
         "points": 10,
         "unit": "occurrence",
         "cap_month": 100,
-        "evidence": "photo",
-        "needs_approval": True,
-        "description": "井盖破损、消防通道堵塞、飞线充电等安全隐患，拍照上报并被受理。",
+        "evidence": "report",
+        "description": "井盖破损、消防通道堵塞、飞线充电等设施和消防安全隐患，拍照上报并被受理。",
     },
     {
         "category": "文明行为",
@@ -89,16 +90,12 @@ DEMO_RULES = [
 ]
 
 
-def find_rule(community_id: int, title: str, grade: str = "") -> Rule | None:
-    """The community's rule with this title and grade, if any."""
+def find_rule(community_id: int, title: str) -> Rule | None:
+    """The community's rule with this title that is not retired, if any (published titles are unique)."""
     return db.session.scalar(
         sa.select(Rule)
-        .join(RuleVersion, RuleVersion.rule_id == Rule.id)
-        .where(
-            Rule.community_id == community_id,
-            Rule.title == title,
-            RuleVersion.grade == grade,
-        )
+        .where(Rule.community_id == community_id, Rule.title == title, Rule.status != "retired")
+        .order_by(Rule.id)
         .limit(1)
     )
 
@@ -106,7 +103,7 @@ def find_rule(community_id: int, title: str, grade: str = "") -> Rule | None:
 def seed_demo(ctx) -> None:
     """Publish the demo rules in the demo community (once)."""
     for values in DEMO_RULES:
-        if find_rule(ctx.community.id, values["title"], values["grade"]) is not None:
+        if find_rule(ctx.community.id, values["title"]) is not None:
             continue
         rule = rules.create_rule(ctx.coordinator, ctx.community.id, valid_from=START, **values)
         rules.publish_rule(ctx.coordinator, rule)

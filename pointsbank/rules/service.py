@@ -3,6 +3,7 @@
 from pointsbank.rules.approvals import (
     approve,
     approve_many,
+    evidence_photo_of,
     get_pending,
     my_pending,
     pending_to_decide,
@@ -18,6 +19,7 @@ from pointsbank.rules.awards import (
     resident_by_phone,
 )
 from pointsbank.rules.caps import CAP_LABELS, cap_note_text, cap_room, cap_windows, points_used, requested_points
+from pointsbank.rules.evidence import SATISFIES, accepts, check_evidence, check_pays_for, witness_by_phone
 from pointsbank.rules.scope import can_manage, check_manages, get_rule, managed_communities, managed_community_ids
 from pointsbank.rules.versions import (
     RULE_FIELDS,
@@ -41,7 +43,12 @@ __all__ = [
     "RULE_FIELDS",
     "SHANGHAI",
     "VERSION_FIELDS",
+    "SATISFIES",
     "AwardOutcome",
+    "accepts",
+    "check_evidence",
+    "check_pays_for",
+    "witness_by_phone",
     "approve",
     "approve_many",
     "award_by_coordinator",
@@ -54,6 +61,7 @@ __all__ = [
     "create_rule",
     "current_version",
     "describe",
+    "evidence_photo_of",
     "evidence_words",
     "get_pending",
     "get_rule",

@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 
 from pointsbank.db import utcnow
-from pointsbank.errors import Invalid, NotFound, Refused
+from pointsbank.errors import Conflict, Invalid, NotFound, Refused
 from pointsbank.extensions import db
 from pointsbank.rules.models import RULE_CATEGORIES, RULE_EVIDENCE, RULE_UNITS, Rule, RuleVersion
 from pointsbank.rules.scope import can_manage, check_manages, managed_community_ids
@@ -72,9 +73,11 @@ def create_rule(actor, community_id: int, **values: Any) -> Rule:
         status="draft",
         created_by=actor.id,
     )
+    _check_title_free(community_id, rule.title)
     rule.versions.append(RuleVersion(version=1, **version_values))
     db.session.add(rule)
     db.session.flush()
+    _audit("rule.created", actor, rule, {"after": _snapshot(rule, rule.latest)})
     return rule
 
 
@@ -87,6 +90,9 @@ def update_rule(actor, rule: Rule, **values: Any) -> RuleVersion:
         raise Refused("rule_retired", _l("This rule is retired; it cannot change."))
     if "category" in values and values["category"] is not None and values["category"] not in RULE_CATEGORIES:
         raise Invalid("invalid_category", _l("Unknown category."))
+    before = _snapshot(rule, rule.latest)
+    if values.get("title") is not None and values["title"].strip() != rule.title:
+        _check_title_free(rule.community_id, values["title"].strip(), rule.id)
     for name in RULE_FIELDS:
         if values.get(name) is not None:
             setattr(
@@ -101,10 +107,12 @@ def update_rule(actor, rule: Rule, **values: Any) -> RuleVersion:
     if rule.status == "draft":
         for key, value in merged.items():
             setattr(latest, key, value)
-        db.session.flush()
+        _flush_named(rule)
+        _audit_change(actor, rule, before, latest)
         return latest
     if all(_same(merged[k], getattr(latest, k)) for k in VERSION_FIELDS):
-        db.session.flush()
+        _flush_named(rule)
+        _audit_change(actor, rule, before, latest)
         return latest
     now = utcnow()
     for version in rule.versions:
@@ -112,7 +120,8 @@ def update_rule(actor, rule: Rule, **values: Any) -> RuleVersion:
             version.superseded_at = now
     new = RuleVersion(version=latest.version + 1, published_at=now, **merged)
     rule.versions.append(new)
-    db.session.flush()
+    _flush_named(rule)
+    _audit_change(actor, rule, before, new)
     return new
 
 
@@ -125,9 +134,11 @@ def publish_rule(actor, rule: Rule) -> Rule:
         return rule
     if rule.status == "retired":
         raise Refused("rule_retired", _l("This rule is retired; it cannot change."))
+    _check_title_free(rule.community_id, rule.title, rule.id)
     rule.status = "published"
     rule.latest.published_at = utcnow()
-    db.session.flush()
+    _flush_named(rule)
+    _audit("rule.published", actor, rule, {"version": rule.latest.version})
     return rule
 
 
@@ -145,7 +156,64 @@ def retire_rule(actor, rule: Rule) -> Rule:
         if version.published_at is not None and version.superseded_at is None:
             version.superseded_at = now
     db.session.flush()
+    _audit("rule.retired", actor, rule, {"before": {"status": "published"}, "after": {"status": "retired"}})
     return rule
+
+
+def _check_title_free(community_id: int, title: str, rule_id: int | None = None) -> None:
+    """No two published rules of a community share a title (how to earn names each rule once)."""
+    query = sa.select(Rule.id).where(Rule.community_id == community_id, Rule.title == title, Rule.status == "published")
+    if rule_id is not None:
+        query = query.where(Rule.id != rule_id)
+    if db.session.scalar(query.limit(1)) is not None:
+        raise Conflict(
+            "rule_title_taken",
+            _l("A rule in force in this community already has this name; choose another one."),
+            details={"title": title},
+        )
+
+
+def _flush_named(rule: Rule) -> None:
+    """Flush; a rule published at the same moment under the same title is a Conflict, not a crash."""
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            "rule_title_taken",
+            _l("A rule in force in this community already has this name; choose another one."),
+            details={"title": rule.title},
+        ) from exc
+
+
+def _snapshot(rule: Rule, version: RuleVersion) -> dict:
+    """The audited fields of a rule and one of its versions, as plain JSON values."""
+    values = {name: getattr(rule, name) for name in RULE_FIELDS}
+    values.update({name: getattr(version, name) for name in VERSION_FIELDS})
+    return {k: (_aware(v).isoformat() if isinstance(v, datetime) else v) for k, v in values.items()}
+
+
+def _audit(action: str, actor, rule: Rule, details: dict) -> None:
+    from pointsbank.audit import service as audit
+
+    audit.record(action, actor_id=actor.id, community_id=rule.community_id, subject=("rule", rule.id), details=details)
+
+
+def _audit_change(actor, rule: Rule, before: dict, version: RuleVersion) -> None:
+    """Audit a change with the before and after of the fields that changed (nothing when none did)."""
+    after = _snapshot(rule, version)
+    changed = sorted(k for k in after if after[k] != before.get(k))
+    if changed:
+        _audit(
+            "rule.updated",
+            actor,
+            rule,
+            {
+                "version": version.version,
+                "before": {k: before.get(k) for k in changed},
+                "after": {k: after[k] for k in changed},
+            },
+        )
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -279,6 +347,8 @@ def evidence_words(version: RuleVersion) -> str:
     """What proof the rule asks for, in words."""
     return {
         "check_in": _("check-in and check-out at the activity"),
-        "photo": _("a photo"),
+        "report": _("a report with a photo, accepted by the community"),
+        "photo": _("a photo, looked at by a coordinator"),
+        "witness": _("a witness, confirmed by a coordinator"),
         "coordinator": _("a coordinator's confirmation"),
     }.get(version.evidence, version.evidence)

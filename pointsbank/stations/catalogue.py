@@ -22,7 +22,12 @@ def create_station(
     if not name or len(name) > 80:
         raise Invalid("invalid_name", _l("Enter a name of 1 to 80 characters."))
     station = Station(
-        community_id=community.id, name=name, address=address.strip(), opening_hours=opening_hours.strip()
+        community_id=community.id,
+        name=name,
+        address=address.strip(),
+        opening_hours=opening_hours.strip(),
+        # The community's default; the station may change it.
+        low_stock_threshold=community.low_stock_default if community.low_stock_default is not None else 5,
     )
     db.session.add(station)
     db.session.flush()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 import io
 import secrets
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import qrcode
 import qrcode.image.svg
@@ -21,6 +22,20 @@ CARD = "PB1C"
 PREFIXES = (PAY, PICKUP, CARD)
 PAY_DIGITS = 8
 PICKUP_DIGITS = 6
+
+
+# Other kinds of code a counter accepts (offline pay codes): each reader turns its text into a pay payload,
+# or returns None when the text is not its kind. Registered at app start, so stations need not know them.
+READERS: list[Callable[[Any, Any, str], str | None]] = []
+
+
+def translate(clerk: Any, station: Any, text: str) -> str:
+    """The text as a code this package reads: a registered reader's pay payload, or the text itself."""
+    for reader in READERS:
+        converted = reader(clerk, station, text)
+        if converted is not None:
+            return converted
+    return text
 
 
 class ParsedCode(NamedTuple):

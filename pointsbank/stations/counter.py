@@ -12,12 +12,13 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from pointsbank.db import utcnow
-from pointsbank.errors import Conflict, Invalid, NotFound, Refused
+from pointsbank.errors import Conflict, DomainError, Invalid, NotFound, Refused
 from pointsbank.extensions import db
 from pointsbank.ledger import service as ledger
-from pointsbank.ledger.models import Transfer
-from pointsbank.people.models import User
+from pointsbank.ledger.models import Account, Transfer
+from pointsbank.people.models import Community, User
 from pointsbank.stations import codes
+from pointsbank.stations.attempts import counted
 from pointsbank.stations.models import PayCode, Redemption, RedemptionLine, Reservation, Station
 from pointsbank.stations.paycodes import SCAN_GRACE, find_pay_code, pay_code_query, pay_code_usable, pay_payload
 from pointsbank.stations.pricing import (
@@ -51,7 +52,7 @@ def look_up(clerk: User, station: Station, text: str) -> CodeInfo:
     """Scan step: check a pay or pickup code for this station and mark a pay code as scanned here."""
     if not can_operate(clerk, station):
         raise NotFound("station_not_found")
-    parsed = codes.parse(text)
+    parsed = codes.parse(codes.translate(clerk, station, text))
     now = utcnow()
     if parsed.kind == codes.CARD:
         raise Refused("pin_required", _l("Enter the PIN the resident chose for this card."))
@@ -81,6 +82,18 @@ def look_up(clerk: User, station: Station, text: str) -> CodeInfo:
         proxy=code.proxy,
         expires_at=code.expires_at,
     )
+
+
+def check_code(clerk: User, station: Station, text: str) -> CodeInfo | DomainError:
+    """look_up with the attempt limit on typed codes (a wrong one is returned to raise after the commit)."""
+    return counted(clerk, station, text, lambda: look_up(clerk, station, text))
+
+
+def confirm(
+    clerk: User, station: Station, text: str, lines: Iterable[tuple[int, int]], *, key: str | None = None
+) -> Redemption | DomainError:
+    """redeem with the attempt limit on typed codes (a wrong one is returned to raise after the commit)."""
+    return counted(clerk, station, text, lambda: redeem(clerk, station, text, lines, key=key))
 
 
 # ---------------------------------------------------------------- redemption
@@ -113,7 +126,15 @@ def redeem(
             if key is not None
             else sa.null()
         )
-        row = db.session.execute(pay_code_query(parsed).add_columns(replayed)).first()
+        # So do the resident's and the station's accounts the ledger will move (None where not opened yet).
+        mine, theirs = sa.orm.aliased(Account), sa.orm.aliased(Account)
+        query = (
+            pay_code_query(parsed)
+            .add_columns(replayed, mine, theirs)
+            .outerjoin(mine, sa.and_(mine.owner_user_id == PayCode.resident_id, mine.kind == "resident"))
+            .outerjoin(theirs, theirs.owner_key == f"station:{station.id}")
+        )
+        row = db.session.execute(query).first()
         if row is None:
             raise codes.invalid_code()
     except Refused:
@@ -121,7 +142,7 @@ def redeem(
         if existing is not None:
             return existing
         raise
-    code, replayed_id = row
+    code, replayed_id, account, station_account = row
     if replayed_id is not None:
         return _replay(key, wanted)
     now = utcnow()
@@ -172,7 +193,6 @@ def redeem(
     goods = [(p.item, -p.qty) for p in priced if p.item.tracks_stock]
     if goods:
         move_stocks(goods, "redemption", actor_id=clerk.id, redemption_id=redemption.id)
-    account, station_account = ledger.spend_accounts(resident.id, station.id)  # one query for both
     if account is None or resident.community_id is None:
         account = ledger.resident_account(resident)
     # Kept referenced: the ledger refreshes the account in place. The key is new (a new redemption id) and any
@@ -197,14 +217,16 @@ def redeem(
 # ---------------------------------------------------------------- undo and refund
 
 
-def undo_minutes() -> int:
-    """Minutes a clerk may undo a redemption (PB_UNDO_MINUTES, default 10)."""
+def undo_minutes(community: Community | None = None) -> int:
+    """Minutes a clerk may undo a redemption: the community's setting (PB_UNDO_MINUTES or 10 without one)."""
+    if community is not None and community.undo_minutes is not None:
+        return community.undo_minutes
     return int(current_app.config.get("PB_UNDO_MINUTES") or os.environ.get("PB_UNDO_MINUTES") or 10)
 
 
 def undo_deadline(redemption: Redemption) -> datetime:
     """Until when the clerk may undo this redemption."""
-    return aware(redemption.created_at) + timedelta(minutes=undo_minutes())
+    return aware(redemption.created_at) + timedelta(minutes=undo_minutes(redemption.station.community))
 
 
 def can_undo(user: User, redemption: Redemption, now: datetime | None = None) -> bool:
@@ -243,7 +265,7 @@ def _end_redemption(actor: User, redemption: Redemption, status: str, reason: st
 
 
 def undo(clerk: User, redemption: Redemption) -> Redemption:
-    """The clerk takes a redemption back within PB_UNDO_MINUTES: points and stock return."""
+    """The clerk takes a redemption back within the community's undo minutes: points and stock return."""
     if not can_operate(clerk, redemption.station):
         raise NotFound("redemption_not_found")
     if redemption.status != "done":
@@ -251,7 +273,10 @@ def undo(clerk: User, redemption: Redemption) -> Redemption:
     if utcnow() >= undo_deadline(redemption):
         raise Refused(
             "undo_window_passed",
-            _l("Undo is possible for %(minutes)s minutes. Ask a coordinator for a refund.", minutes=undo_minutes()),
+            _l(
+                "Undo is possible for %(minutes)s minutes. Ask a coordinator for a refund.",
+                minutes=undo_minutes(redemption.station.community),
+            ),
         )
     return _end_redemption(clerk, redemption, "undone", "撤销兑换", restock=True)
 

@@ -184,7 +184,20 @@ class Proxy(IdMixin, TimestampMixin, db.Model):
     proxy_user: Mapped[User] = relationship(foreign_keys=[proxy_user_id])
 
 
+class CodeAttempt(IdMixin, TimestampMixin, db.Model):
+    """A wrong typed code at a counter: counted per clerk and per station to limit guessing."""
+
+    __tablename__ = "code_attempt"
+    __table_args__ = (
+        sa.Index("ix_code_attempt_station_time", "station_id", "created_at"),
+        sa.Index("ix_code_attempt_clerk_time", "clerk_id", "created_at"),
+    )
+    station_id: Mapped[int] = mapped_column(sa.ForeignKey("station.id"))
+    clerk_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+
+
 __all__ = [
+    "CodeAttempt",
     "Item",
     "PayCode",
     "Proxy",

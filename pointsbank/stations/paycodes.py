@@ -119,3 +119,32 @@ def same_community(resident: User, station: Station) -> None:
     """Points are spent only at the stations of the resident's own community."""
     if resident.community_id != station.community_id:
         raise Refused("wrong_station", _l("This resident belongs to another community; their points are spent there."))
+
+
+def pay_code_state(user: User, digits: str, now: datetime | None = None) -> tuple[str, int | None]:
+    """What became of a code shown on the user's phone, in one query (the phone polls it).
+
+    State: waiting, scanned (a clerk is picking items), used (with its redemption id), revoked, expired, unknown.
+    """
+    from pointsbank.stations.models import Redemption
+
+    row = db.session.execute(
+        sa.select(PayCode.used_at, PayCode.revoked_at, PayCode.scanned_at, PayCode.expires_at, Redemption.id)
+        .outerjoin(Redemption, Redemption.pay_code_id == PayCode.id)
+        .where(PayCode.issued_by_id == user.id, PayCode.digits == digits)
+        .order_by(PayCode.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return "unknown", None
+    used_at, revoked_at, scanned_at, expires_at, redemption_id = row
+    now = now or utcnow()
+    if used_at is not None:
+        return "used", redemption_id
+    if revoked_at is not None:
+        return "revoked", None
+    if scanned_at is not None and aware(scanned_at) + SCAN_GRACE > now:
+        return "scanned", None
+    if aware(expires_at) <= now:
+        return "expired", None
+    return "waiting", None

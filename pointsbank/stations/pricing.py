@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from pointsbank.db import advisory_lock
 from pointsbank.errors import Invalid, NotFound, Refused
 from pointsbank.extensions import db
 from pointsbank.ledger import service as ledger
@@ -24,6 +25,8 @@ from pointsbank.stations.stock import out_of_stock
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_LINES = 20
 MAX_QTY = 99
+LIMIT_LOCK = 7101  # advisory lock name spaces (PostgreSQL)
+KEY_LOCK = 7102
 
 
 @dataclass
@@ -83,6 +86,7 @@ def check_limits(resident: User, priced: list[PricedLine], now: datetime) -> Non
     limited = [p for p in priced if p.item.limit_qty]
     if not limited:
         return
+    advisory_lock(LIMIT_LOCK, resident.id)  # counted and written under one lock per resident: no split
     starts = {p.item.id: period_start(p.item.limit_period, now) for p in limited}
     since = min(starts.values())
     ids = list(starts)

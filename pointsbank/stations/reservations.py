@@ -10,15 +10,17 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from pointsbank.db import utcnow
-from pointsbank.errors import Conflict, NotFound, Refused
+from pointsbank.db import advisory_lock, utcnow
+from pointsbank.errors import Conflict, DomainError, NotFound, Refused
 from pointsbank.extensions import db
 from pointsbank.ledger import service as ledger
 from pointsbank.ledger.models import Hold
-from pointsbank.people.models import User
+from pointsbank.people.models import Community, User
 from pointsbank.stations import codes
+from pointsbank.stations.attempts import counted
 from pointsbank.stations.models import Redemption, RedemptionLine, Reservation, ReservationLine, Station
 from pointsbank.stations.pricing import (
+    KEY_LOCK,
     available_points,
     aware,
     check_limits,
@@ -33,8 +35,10 @@ from pointsbank.stations.stock import items_by_id, move_stocks
 RESERVATION_HOURS = 48
 
 
-def reservation_hours() -> int:
-    """Hours an unclaimed reservation is kept (PB_RESERVATION_HOURS, default 48)."""
+def reservation_hours(community: Community | None = None) -> int:
+    """Hours an unclaimed reservation is kept: the community's setting (PB_RESERVATION_HOURS or 48 without one)."""
+    if community is not None and community.reservation_hours is not None:
+        return community.reservation_hours
     return int(
         current_app.config.get("PB_RESERVATION_HOURS") or os.environ.get("PB_RESERVATION_HOURS") or RESERVATION_HOURS
     )
@@ -52,6 +56,8 @@ def reserve(
     resident, proxy_id = acting_for(user, for_resident_id)
     if not station.active or station.community_id != resident.community_id:
         raise NotFound("station_not_found")
+    if key is not None:
+        advisory_lock(KEY_LOCK, f"stations:{key}")  # concurrent retries wait for the first answer
     expire_reservations(station_id=station.id)
     lines = list(lines)
     wanted = request_hash({"station": station.id, "for": resident.id, "lines": sorted(normalise_lines(lines).items())})
@@ -86,7 +92,7 @@ def reserve(
         total=total,
         secret=codes.new_secret(),
         digits=digits,
-        expires_at=now + timedelta(hours=reservation_hours()),
+        expires_at=now + timedelta(hours=reservation_hours(station.community)),
         lines=[
             ReservationLine(item_id=p.item.id, item_name=p.item.name, qty=p.qty, unit_points=p.item.points)
             for p in priced
@@ -239,10 +245,15 @@ def hand_over(clerk: User, station: Station, text: str, *, key: str | None = Non
     parsed = codes.parse(text)
     if parsed.kind != codes.PICKUP:
         raise codes.invalid_code()
+    if key is not None:
+        advisory_lock(KEY_LOCK, f"stations:{key}")  # concurrent retries wait for the first answer
+        existing = db.session.scalar(sa.select(Redemption).where(Redemption.idempotency_key == key))
+        if existing is not None:
+            reservation = find_reservation(parsed)
+            if existing.reservation_id != reservation.id:
+                raise Conflict("idempotency_conflict", _l("This request key was already used for a different request."))
+            return existing
     reservation = find_reservation(parsed)
-    existing = db.session.scalar(sa.select(Redemption).where(Redemption.reservation_id == reservation.id))
-    if existing is not None and key is not None and existing.idempotency_key == key:
-        return existing
     reservation_usable(reservation, station, utcnow())
     if not _end_reservation(reservation, "picked_up"):
         raise Conflict("already_used", _l("These items were already handed over."))
@@ -276,3 +287,8 @@ def hand_over(clerk: User, station: Station, text: str, *, key: str | None = Non
     redemption.balance_after = available_points(reservation.resident)
     db.session.flush()
     return redemption
+
+
+def hand_over_counted(clerk: User, station: Station, text: str, *, key: str | None = None) -> Redemption | DomainError:
+    """hand_over with the attempt limit on typed codes (a wrong one is returned to raise after the commit)."""
+    return counted(clerk, station, text, lambda: hand_over(clerk, station, text, key=key))

@@ -6,6 +6,7 @@ Services flush; the caller's unit of work commits. Points move only through the 
 
 from __future__ import annotations
 
+from pointsbank.stations.attempts import TooManyAttempts, check_not_locked, is_typed, record_wrong
 from pointsbank.stations.cards import (
     PIN_LOCK,
     PIN_TRIES,
@@ -35,6 +36,8 @@ from pointsbank.stations.catalogue import (
 from pointsbank.stations.counter import (
     CodeInfo,
     can_undo,
+    check_code,
+    confirm,
     look_up,
     my_redemptions,
     my_redemptions_query,
@@ -65,6 +68,7 @@ from pointsbank.stations.reservations import (
     cancel_reservation,
     expire_reservations,
     hand_over,
+    hand_over_counted,
     my_reservations,
     my_reservations_query,
     pickup_payload,
@@ -100,6 +104,13 @@ from pointsbank.stations.stock import (
 )
 
 __all__ = [
+    "TooManyAttempts",
+    "check_code",
+    "check_not_locked",
+    "confirm",
+    "hand_over_counted",
+    "is_typed",
+    "record_wrong",
     "MANUAL_STOCK_REASONS",
     "MAX_ID",
     "MAX_LINES",

@@ -85,9 +85,15 @@ def _change_stock(moves: list[tuple[Item, int]]) -> list[tuple[Item, int]]:
     deltas = {item.id: delta for item, delta in moves}
     table = Item.__table__  # a Core UPDATE: the ORM's bulk-update bookkeeping is not needed here
     change = sa.case(deltas, value=table.c.id) if len(deltas) > 1 else next(iter(deltas.values()))
+    ids = sorted(deltas)
+    target = table.c.id.in_(ids)
+    if len(ids) > 1 and db.session.get_bind().dialect.name == "postgresql":
+        # Lock the rows in id order first: an UPDATE alone takes them in scan order and two baskets deadlock.
+        locked = sa.select(table.c.id).where(target).order_by(table.c.id).with_for_update().cte("locked")
+        target = table.c.id.in_(sa.select(locked.prefix_with("MATERIALIZED").c.id))
     rows = db.session.execute(
         sa.update(table)
-        .where(table.c.id.in_(list(deltas)), table.c.stock + change >= 0)
+        .where(target, table.c.stock + change >= 0)
         .values(stock=table.c.stock + change)
         .returning(table.c.id, table.c.stock)
     ).all()

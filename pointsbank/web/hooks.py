@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.routing import IntegerConverter
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-REQUEST_STATE = ("_login_user", "pb_token_auth", "_flask_babel")
+REQUEST_STATE = ("_login_user", "pb_token_auth", "pb_token", "pb_session", "_flask_babel")
 LOCALE_COOKIE = "pb_lang"
 ELDER_COOKIE = "pb_elder"
 CSP = (
@@ -109,6 +109,16 @@ def register(app: Flask) -> None:
         body = request.get_json(silent=True) if request.is_json else list(request.form.values())
         if _has_nul(body):
             raise _nul_refused()
+
+    @app.before_request
+    def _token_scope() -> None:
+        """A bearer token may call only what its scope covers (read, counter, manage): 403 otherwise."""
+        if not request.headers.get("Authorization", "").startswith("Bearer "):
+            return
+        if current_user.is_authenticated and g.get("pb_token") is not None:
+            from pointsbank.people.tokens import require_scope
+
+            require_scope(g.pb_token, request.method, request.url_rule.rule if request.url_rule else None)
 
     @app.after_request
     def _security_headers(response):

@@ -1,9 +1,11 @@
-"""Home-page tiles: each page module may offer `home_links(user)`."""
+"""Home-page tiles: each page module may offer `home_links(user)`; 我的 and the coordinator's home group them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import import_module
+
+from flask_babel import lazy_gettext as _l
 
 
 @dataclass(frozen=True)
@@ -13,13 +15,31 @@ class Link:
     hint: str = ""
 
 
-def home_links(user) -> list[Link]:
-    """Tiles for the user's roles, in the order of the page modules."""
+# Section headings of the grouped tiles, one per page module.
+GROUP_TITLES = {
+    "people": _l("People and account"),
+    "ledger": _l("Points"),
+    "rules": _l("Rules and awards"),
+    "activities": _l("Volunteer activities"),
+    "reports": _l("Reports (随手拍)"),
+    "stations": _l("Stations"),
+    "insights": _l("Champions and figures"),
+}
+
+
+def home_groups(user) -> list[tuple[str, str, list[Link]]]:
+    """(module, heading, tiles) for the user's roles, in the order of the page modules; empty groups left out."""
     from pointsbank.web.pages import MODULES
 
-    links: list[Link] = []
+    groups = []
     for name in MODULES:
         provider = getattr(import_module(f"pointsbank.web.pages.{name}"), "home_links", None)
-        if provider is not None:
-            links.extend(provider(user))
-    return links
+        links = list(provider(user)) if provider is not None else []
+        if links:
+            groups.append((name, str(GROUP_TITLES.get(name, name)), links))
+    return groups
+
+
+def home_links(user) -> list[Link]:
+    """Tiles for the user's roles, in the order of the page modules."""
+    return [link for _name, _title, links in home_groups(user) for link in links]

@@ -40,15 +40,15 @@ def test_login_on_a_phone_then_elder_mode(live_server, chromium):
     assert page.url.rstrip("/") == live_server.url
     assert page.locator("h1").inner_text() == "王秀英，您好"
     assert page.evaluate("document.documentElement.lang") == "zh-Hans"
-    assert "退出登录" in page.content()
+    assert page.get_by_test_id("suggest-elder").is_visible()  # the first visit suggests 长辈版
     normal = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
     assert normal < 18
 
-    page.get_by_role("button", name="长辈版").click()
+    page.get_by_role("button", name="长辈版", exact=True).click()
     page.wait_for_load_state("load")
     assert page.evaluate("document.documentElement.classList.contains('elder')")
     size = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
-    assert size >= 18
+    assert size >= 24
     line_height = page.evaluate("parseFloat(getComputedStyle(document.body).lineHeight)")
     assert line_height >= 1.3 * size
     heights = page.evaluate(
@@ -62,6 +62,12 @@ def test_login_on_a_phone_then_elder_mode(live_server, chromium):
     assert page.evaluate("document.documentElement.classList.contains('elder')")
     # No horizontal scrolling on a phone-sized screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_SIZE["width"]
+    # The header stays one row; logging out is under 我的.
+    assert page.evaluate("document.querySelector('.topbar').getBoundingClientRect().height") <= 60 + 16
+    page.goto(live_server.url + "/me")
+    page.get_by_role("button", name="退出登录").click()
+    page.wait_for_load_state("load")
+    assert "/login" in page.url or page.locator("a[href='/login']").count()
 
 
 def test_qr_video_file_is_valid_y4m(tmp_path):

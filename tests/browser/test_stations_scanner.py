@@ -128,7 +128,7 @@ def test_resident_pay_code_refreshes_in_elder_mode(live_server, chromium):
     browser = chromium()
     page = browser.new_page(viewport={"width": 390, "height": 844})
     _login(page, live_server.url, data["resident"].phone)
-    page.get_by_role("button", name="长辈版").click()
+    page.get_by_role("button", name="长辈版", exact=True).click()
     page.wait_for_load_state("load")
     page.goto(f"{live_server.url}/stations/pay")
     first = page.locator("[data-digits]").inner_text()
@@ -157,3 +157,43 @@ def test_resident_pay_code_refreshes_in_elder_mode(live_server, chromium):
         codes = db.session.scalars(sa.select(PayCode).order_by(PayCode.id)).all()
         assert codes[-1].digits == second.replace(" ", "")
         assert codes[-2].digits == first.replace(" ", "") and codes[-2].revoked_at is not None
+
+
+# Counts the WebAudio tones and vibrations a page makes, across page loads of the tab.
+FEEDBACK_PROBE = """
+(() => {
+  const bump = name => sessionStorage.setItem(name, String(Number(sessionStorage.getItem(name) || 0) + 1));
+  const Ctx = window.AudioContext;
+  if (Ctx) {
+    const make = Ctx.prototype.createOscillator;
+    Ctx.prototype.createOscillator = function () { bump('pb-tones'); return make.call(this); };
+  }
+  navigator.vibrate = pattern => {
+    const seen = JSON.parse(sessionStorage.getItem('pb-vibrations') || '[]');
+    sessionStorage.setItem('pb-vibrations', JSON.stringify(seen.concat([pattern])));
+    return true;
+  };
+})();
+"""
+
+
+def test_good_read_beeps_vibrates_and_shows_a_tick_a_refusal_sounds_different(live_server, chromium, qr_y4m, tmp_path):
+    data = _counter(live_server.app)
+    payload = _issue_pay_code(live_server.app, data["resident"])
+    browser = chromium(fake_video=qr_y4m(payload, tmp_path / "paycode.y4m"))
+    page = browser.new_page(viewport=TABLET)
+    page.add_init_script(FEEDBACK_PROBE)
+    _login(page, live_server.url, data["clerk"])
+    page.goto(f"{live_server.url}/stations/{data['station']}/scan")
+    page.wait_for_selector("[data-qr-scanner].scanner-read .scanner-mark", timeout=20_000)
+    assert page.locator(".scanner-frame").count() == 1  # the aiming frame
+    page.wait_for_selector("[data-resident]", timeout=20_000)
+    assert page.evaluate("sessionStorage.getItem('pb-tones')") == "1"
+    assert page.evaluate("JSON.parse(sessionStorage.getItem('pb-vibrations'))") == [80]
+    # Asking for more than the resident has: the refusal plays two low tones and vibrates three times.
+    page.fill(f"#qty_{data['rice']}", "3")
+    page.click("#checkout-form button[type=submit]")
+    page.wait_for_selector(".flash-error")
+    page.wait_for_function("JSON.parse(sessionStorage.getItem('pb-vibrations')).length >= 2")
+    assert page.evaluate("JSON.parse(sessionStorage.getItem('pb-vibrations'))")[1] == [120, 80, 120]
+    assert int(page.evaluate("sessionStorage.getItem('pb-tones')")) >= 3

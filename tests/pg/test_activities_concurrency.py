@@ -55,7 +55,9 @@ def test_two_coordinators_approving_at_once_post_once(pg_app, make_community, ma
     resident = make_user("resident", community=community, name="王秀英")
     version = rules.current_version(make_rule(community, coordinators[0], points=15, needs_approval=True))
     pending = run_in_unit(
-        lambda: rules.award_under_rule(resident, version, key="pg:approve", actor_id=None, memo="关爱独居老人")
+        lambda: rules.award_under_rule(
+            resident, version, key="pg:approve", actor_id=None, memo="关爱独居老人", evidence="coordinator"
+        )
     ).pending_award
 
     def approve(i):
@@ -135,6 +137,7 @@ def test_concurrent_awards_respect_the_cap(pg_app, make_community, make_user, ma
                 key=f"pg:cap:{i}",
                 actor_id=None,
                 memo="楼道清扫",
+                evidence="coordinator",
             ).awarded
         ),
         n=n,
@@ -156,6 +159,7 @@ def test_same_award_queued_twice_at_once_is_one_pending_award(pg_app, make_commu
                 key="pg:queue",
                 actor_id=None,
                 memo="邻里帮扶",
+                evidence="coordinator",
             ).pending_award.id
         ),
         n=3,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import login_client
 from tests.web.test_qa_input import nul_requests
 
 
@@ -12,9 +13,7 @@ def test_nul_characters_never_reach_postgresql(pg_app, counter_setup, make_user,
     s = counter_setup(points=500)
     coordinator = make_user("coordinator", community=s.community)
     client = pg_app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(coordinator.id)
-        session["_fresh"] = True
+    login_client(client, coordinator)
     method, path, kwargs = nul_requests(s)[index]
     response = getattr(client, method)(path, **kwargs)
     assert response.status_code in (302, 400)

@@ -40,6 +40,7 @@ def award(resident, version, quantity=1, k=None, actor_id=None):
             actor_id=actor_id,
             memo="志愿活动：楼道清扫",
             subject=("activity", 1),
+            evidence="coordinator",
         )
     )
 

@@ -138,7 +138,8 @@ def test_home_tiles(client, login, make_community, make_user, award_points):
     community, resident, _, coordinator = world(make_community, make_user, award_points)
     login(resident)
     home = client.get("/").get_data(as_text=True)
-    assert "/insights/board" in home and "/insights/dashboard" not in home
+    assert "/insights/" in home and "/insights/dashboard" not in home
+    assert "/insights/board" in client.get("/me").get_data(as_text=True)  # the rest of the tiles live under 我的
     login(coordinator)
     assert "/insights/dashboard" in client.get("/").get_data(as_text=True)
 

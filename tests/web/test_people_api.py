@@ -29,19 +29,22 @@ def bearer(make_user):
     return make
 
 
-def test_token_lifecycle_over_api(client, bearer):
-    _user, headers = bearer()
-    created = client.post("/api/v1/tokens", json={"name": "家里的电脑"}, headers=headers)
+def test_token_lifecycle_over_api(app, client, bearer, login):
+    user, headers = bearer()
+    login(user)  # tokens are made from a logged-in session
+    created = client.post("/api/v1/tokens", json={"name": "家里的电脑", "scope": "manage"})
     assert created.status_code == 201
     body = created.get_json()
     assert body["token"].startswith("pb_") and body["prefix"] == body["token"][:10]
-    listed = client.get("/api/v1/tokens", headers=headers).get_json()
+    assert body["scope"] == "manage" and body["expires_at"]
+    api = app.test_client()
+    listed = api.get("/api/v1/tokens", headers=headers).get_json()
     assert {t["name"] for t in listed} == {"test", "家里的电脑"}
     assert all("token" not in t for t in listed)
     new_headers = {"Authorization": f"Bearer {body['token']}"}
-    assert client.delete(f"/api/v1/tokens/{body['id']}", headers=new_headers).status_code == 204
-    assert client.get("/api/v1/me", headers=new_headers).status_code == 401
-    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    assert api.delete(f"/api/v1/tokens/{body['id']}", headers=new_headers).status_code == 204
+    assert api.get("/api/v1/me", headers=new_headers).status_code == 401
+    assert api.get("/api/v1/me", headers=headers).status_code == 200
 
 
 def test_token_of_someone_else_is_404(client, bearer):

@@ -70,7 +70,8 @@ def test_pay_code_of_another_community_is_refused(two):
     assert check.status_code == 422 and check.get_json()["error"]["code"] == "wrong_station"
     lines = [{"item_id": b.rice.id, "qty": 1}]
     spend = b.cc.post(f"/api/v1/stations/{b.station.id}/redemptions", json={"code": code["digits"], "lines": lines})
-    assert spend.status_code == 422 and spend.get_json()["error"]["code"] == "wrong_station"
+    # Typed digits learn nothing: whatever the cause, a wrong number answers `invalid` (and counts as an attempt).
+    assert spend.status_code == 422 and spend.get_json()["error"]["code"] == "invalid"
     db.session.expire_all()
     assert count(Redemption) == 0 and available(a.resident) == 500 and db.session.get(Item, b.rice.id).stock == 10
     assert db.session.scalar(sa.select(PayCode.used_at).where(PayCode.digits == code["digits"])) is None
@@ -130,9 +131,10 @@ def test_pickup_code_after_expiry_is_refused_and_releases_points_and_stock(two):
     body = made.get_json()
     assert available(a.resident) == 100 and db.session.get(Item, a.rice.id).stock == 8
     run_in_unit(lambda: setattr(db.session.get(Reservation, body["id"]), "expires_at", utcnow() - timedelta(minutes=1)))
-    for code in (body["payload"], body["digits"]):
+    # The scanned code says why; typed digits answer `invalid` whatever the cause (guesses learn nothing).
+    for code, reason in ((body["payload"], "expired"), (body["digits"], "invalid")):
         response = a.cc.post(f"/api/v1/stations/{a.station.id}/pickups", json={"code": code})
-        assert response.status_code == 422 and response.get_json()["error"]["code"] == "expired"
+        assert response.status_code == 422 and response.get_json()["error"]["code"] == reason
     db.session.expire_all()
     assert count(Redemption) == 0
     cancel = a.rc.post(f"/api/v1/reservations/{body['id']}/cancel")

@@ -85,6 +85,7 @@ def test_approval_api(world, make_rule, client, login):
                 key=f"api:{i}",
                 actor_id=None,
                 memo="随手拍：井盖破损",
+                evidence="coordinator",
             )
         ).pending_award.id
         for i in range(3)
@@ -126,7 +127,7 @@ def test_coordinator_approving_own_award_over_the_api(world, make_rule, client, 
     me = run_in_unit(make_resident)
     version = rules.current_version(make_rule(community, coordinator, needs_approval=True))
     pending = run_in_unit(
-        lambda: rules.award_under_rule(me, version, key="self", actor_id=me.id, memo="x")
+        lambda: rules.award_under_rule(me, version, key="self", actor_id=me.id, memo="x", evidence="coordinator")
     ).pending_award
     login(me)
     response = client.post(f"/api/v1/pending-awards/{pending.id}/approve")

@@ -110,6 +110,7 @@ def test_approval_queue_page_bulk_and_reject(world, make_rule, make_user, client
                 key=f"page:{i}",
                 actor_id=None,
                 memo="文明行为：劝导不文明养犬",
+                evidence="coordinator",
             )
         ).pending_award.id
         for i in range(3)
@@ -134,7 +135,7 @@ def test_resident_posting_to_approve_own_award_is_refused(world, make_rule, clie
     community, coordinator, resident = world
     version = rules.current_version(make_rule(community, coordinator, needs_approval=True))
     pending = run_in_unit(
-        lambda: rules.award_under_rule(resident, version, key="own", actor_id=None, memo="x")
+        lambda: rules.award_under_rule(resident, version, key="own", actor_id=None, memo="x", evidence="coordinator")
     ).pending_award
     login(resident)
     assert client.post(f"/rules/approvals/{pending.id}/approve").status_code == 404

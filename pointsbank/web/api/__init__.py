@@ -2,7 +2,20 @@
 
 from importlib import import_module
 
-MODULES = ("people", "ledger", "rules", "activities", "reports", "stations", "insights", "privacy")
+MODULES = (
+    "people",
+    "ledger",
+    "rules",
+    "activities",
+    "reports",
+    "stations",
+    "insights",
+    "audit",
+    "notices",
+    "jobs",
+    "offline",
+    "privacy",
+)
 
 
 def API_BLUEPRINTS() -> list:  # noqa: N802

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+from flask import g
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
-from pointsbank.db import unit_of_work, utcnow
-from pointsbank.errors import Invalid, NotFound
-from pointsbank.extensions import db
-from pointsbank.people import service
-from pointsbank.people.auth import create_token
+from pointsbank.db import unit_of_work
+from pointsbank.errors import Invalid
+from pointsbank.people import accounts, service, tokens
+from pointsbank.people import login as logins
+from pointsbank.people import settings as community_settings
 from pointsbank.people.importing import import_residents, parse_sheet
-from pointsbank.people.models import ApiToken, Community, Street
 from pointsbank.people.schemas import (
     CommunityPageSchema,
+    CommunitySettingsSchema,
     DistrictTreeSchema,
     GrantPageSchema,
     GrantSchema,
@@ -25,14 +24,17 @@ from pointsbank.people.schemas import (
     NewGrantSchema,
     NewPlaceSchema,
     NewResidentSchema,
+    NewTokenArgsSchema,
     NewTokenSchema,
     PeoplePageArgsSchema,
     PlaceSchema,
     RegisteredResidentSchema,
     ResidentPageSchema,
+    SessionsEndedSchema,
+    SettingsPatchSchema,
     TokenSchema,
 )
-from pointsbank.web.api.base import SECURITY, ApiBlueprint, ErrorSchema, api_auth
+from pointsbank.web.api.base import SECURITY, SESSION, ApiBlueprint, ErrorSchema, api_auth
 from pointsbank.web.api.pagination import page_of
 
 blp = ApiBlueprint("api_people", __name__, url_prefix="/api/v1", description="People: me and API tokens")
@@ -52,37 +54,56 @@ def me():
 @blp.doc(security=SECURITY)
 @api_auth
 def list_tokens():
-    """My personal API tokens (never the secret)."""
-    return db.session.scalars(
-        sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id)
-    ).all()
+    """My personal API tokens, newest first (never the secret)."""
+    return tokens.user_tokens(current_user)
 
 
 @blp.post("/tokens")
-@blp.arguments(TokenSchema)
+@blp.arguments(NewTokenArgsSchema)
 @blp.response(201, NewTokenSchema)
-@blp.doc(security=SECURITY)
+@blp.alt_response(400, schema=ErrorSchema, description="Malformed input or a wrong password")
+@blp.alt_response(
+    403,
+    schema=ErrorSchema,
+    description="session_required (a token cannot mint tokens) or reauth_required (type the password again)",
+)
+@blp.doc(security=[SESSION])
 @api_auth
 @unit_of_work
 def new_token(data):
-    """Create a personal API token; the secret is in this answer only."""
-    token, plain = create_token(current_user, data["name"])
+    """Create a personal API token with a scope and an expiry; the secret is in this answer only."""
+    token, plain = accounts.new_token(
+        current_user,
+        g.get("pb_session"),
+        data["name"],
+        scope=data["scope"],
+        days=data["expires_in_days"],
+        password=data["password"],
+    )
     token.token = plain
     return token
 
 
 @blp.delete("/tokens/<int:token_id>")
 @blp.response(204)
+@blp.alt_response(404, schema=ErrorSchema, description="Not one of my tokens")
 @blp.doc(security=SECURITY)
 @api_auth
 @unit_of_work
 def revoke_token(token_id: int):
-    """Revoke one of my tokens."""
-    token = db.session.get(ApiToken, token_id)
-    if token is None or token.user_id != current_user.id:
-        raise NotFound()
-    if token.revoked_at is None:
-        token.revoked_at = utcnow()
+    """Revoke one of my tokens, for good."""
+    accounts.revoke_token(current_user, token_id)
+
+
+@blp.delete("/users/<int:user_id>/sessions")
+@blp.response(200, SessionsEndedSchema)
+@blp.alt_response(404, schema=ErrorSchema, description="Missing or outside your scope")
+@blp.doc(security=SECURITY)
+@api_auth
+@unit_of_work
+def end_user_sessions(user_id: int):
+    """End every session of a user (admins); their tokens keep working until revoked."""
+    return {"ended": service.end_sessions_of(current_user, user_id)}
 
 
 # --- the hierarchy -----------------------------------------------------------------------------------------
@@ -153,18 +174,7 @@ for _kind, _plural in PLACE_KINDS:
 @api_auth
 def list_communities(args):
     """Communities in my scope: all for admins, coordinated ones, my own as a resident."""
-    query = sa.select(Community).order_by(Community.id)
-    if not current_user.is_admin:
-        ids = current_user.coordinated_community_ids() | (
-            {current_user.community_id} if current_user.community_id else set()
-        )
-        query = query.where(Community.id.in_(ids))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    items = db.session.scalars(
-        query.options(selectinload(Community.grids), selectinload(Community.street).selectinload(Street.district))
-        .offset((args["page"] - 1) * args["per_page"])
-        .limit(args["per_page"])
-    ).all()
+    items, total = service.communities_in_scope(current_user, args["page"], args["per_page"])
     return page_of(items, args, total)
 
 
@@ -196,7 +206,9 @@ def grant(data):
     """Grant a role: coordinator for a community, clerk for a station, or admin (admins)."""
     service.require_admin(current_user)
     user = service.find_user_by_phone(data["phone"])
-    return service.grant_role_by_ids(user, data["role"], data.get("community_id"), data.get("station_id"))
+    return service.grant_role_by_ids(
+        user, data["role"], data.get("community_id"), data.get("station_id"), actor=current_user
+    )
 
 
 @blp.delete("/role-grants/<int:grant_id>")
@@ -240,7 +252,9 @@ def list_residents(args, community_id: int):
 def register_resident(data, community_id: int):
     """Register a resident; the temporary password is in this answer only."""
     community = service.community_in_scope(current_user, community_id)
-    user, password = service.register_resident(community, data["name"], data["phone"], data.get("grid_id"))
+    user, password = service.register_resident(
+        community, data["name"], data["phone"], data.get("grid_id"), actor=current_user
+    )
     return {"resident": user, "temporary_password": password}
 
 
@@ -261,7 +275,7 @@ def import_residents_sheet(files, community_id: int):
     upload = files["sheet"]
     if not hasattr(upload, "read"):
         raise Invalid("unsupported_file", "Upload a .csv or .xlsx file.")
-    slips = import_residents(community, parse_sheet(upload.filename or "", upload.read()))
+    slips = import_residents(community, parse_sheet(upload.filename or "", upload.read()), actor=current_user)
     return {"created": len(slips), "residents": [{"resident": u, "temporary_password": p} for u, p in slips]}
 
 
@@ -274,5 +288,55 @@ def import_residents_sheet(files, community_id: int):
 def reset_resident_password(community_id: int, user_id: int):
     """A resident forgot their password: a new temporary one, in this answer only."""
     community = service.community_in_scope(current_user, community_id)
-    user, password = service.reset_resident_password(community, user_id)
+    user, password = service.reset_resident_password(community, user_id, actor=current_user)
     return {"resident": user, "temporary_password": password}
+
+
+@blp.delete("/communities/<int:community_id>/residents/<int:user_id>/sessions")
+@blp.response(200, SessionsEndedSchema)
+@blp.alt_response(404, **NOT_FOUND)
+@blp.doc(security=SECURITY)
+@api_auth
+@unit_of_work
+def end_resident_sessions(community_id: int, user_id: int):
+    """Log a resident of a community I coordinate out everywhere (audited)."""
+    return {"ended": service.end_sessions_of(current_user, user_id, community_id)}
+
+
+@blp.post("/communities/<int:community_id>/residents/<int:user_id>/login-unlocks")
+@blp.response(204)
+@blp.alt_response(404, **NOT_FOUND)
+@blp.doc(security=SECURITY)
+@api_auth
+@unit_of_work
+def unlock_resident_login(community_id: int, user_id: int):
+    """Let a resident locked out by failed logins try again now (audited)."""
+    logins.unlock(current_user, service.community_in_scope(current_user, community_id), user_id)
+
+
+# --- community settings --------------------------------------------------------------------------------------
+
+
+@blp.get("/communities/<int:community_id>/settings")
+@blp.response(200, CommunitySettingsSchema)
+@blp.alt_response(404, **NOT_FOUND)
+@blp.doc(security=SECURITY)
+@api_auth
+def get_settings(community_id: int):
+    """A community's settings (its coordinators)."""
+    return community_settings.current(service.community_in_scope(current_user, community_id))
+
+
+@blp.patch("/communities/<int:community_id>/settings")
+@blp.arguments(SettingsPatchSchema)
+@blp.response(200, CommunitySettingsSchema)
+@blp.alt_response(400, **INVALID)
+@blp.alt_response(404, **NOT_FOUND)
+@blp.doc(security=SECURITY)
+@api_auth
+@unit_of_work
+def change_settings(data, community_id: int):
+    """Change some settings; out-of-range values are refused (400, details.fields) and nothing changes; audited."""
+    community = service.community_in_scope(current_user, community_id)
+    community_settings.update(current_user, community, data)
+    return community_settings.current(community)

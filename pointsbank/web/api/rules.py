@@ -51,7 +51,7 @@ def list_rules(args):
 @blp.post("/rules")
 @blp.arguments(s.RuleCreateSchema)
 @blp.response(201, s.RuleSchema)
-@errors(400, 401, 404, 422)
+@errors(400, 401, 404, 409, 422)
 @blp.doc(security=SECURITY)
 @api_auth
 @unit_of_work
@@ -85,7 +85,7 @@ def rule_versions(rule_id: int):
 @blp.patch("/rules/<int:rule_id>")
 @blp.arguments(s.RuleUpdateSchema)
 @blp.response(200, s.RuleSchema)
-@errors(400, 401, 404, 422)
+@errors(400, 401, 404, 409, 422)
 @blp.doc(security=SECURITY)
 @api_auth
 @unit_of_work
@@ -98,7 +98,7 @@ def update_rule(data, rule_id: int):
 
 @blp.post("/rules/<int:rule_id>/publish")
 @blp.response(200, s.RuleSchema)
-@errors(401, 404, 422)
+@errors(401, 404, 409, 422)
 @blp.doc(security=SECURITY)
 @api_auth
 @unit_of_work
@@ -126,11 +126,23 @@ def retire_rule(rule_id: int):
 @api_auth
 @unit_of_work
 def award(data, rule_id: int):
-    """Award a resident under the rule in force on the coordinator's word (caps apply; approval rules queue)."""
+    """Award a resident under the rule in force (caps apply; approval rules queue).
+
+    The rule's evidence is enforced: check-in and report rules pay only from activities and reports
+    (422 `rule_pays_from_activity`, `rule_pays_from_report`); a witness rule needs `witness_id` and the award
+    waits for approval (422 `witness_required`, `invalid_witness`); a photo rule needs the award page's photo
+    upload (422 `photo_required`).
+    """
     rule = rules.get_rule(rule_id, current_user, manage=True)
     key = idempotency_header() or uuid.uuid4().hex  # the service scopes it by rule and coordinator
     return rules.award_by_coordinator(
-        current_user, rule, data["resident_id"], quantity=data["quantity"], note=data["note"], key=key
+        current_user,
+        rule,
+        data["resident_id"],
+        quantity=data["quantity"],
+        note=data["note"],
+        key=key,
+        witness_id=data.get("witness_id"),
     )
 
 

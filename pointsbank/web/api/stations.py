@@ -206,10 +206,14 @@ def code_info_out(info: svc.CodeInfo) -> dict:
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema)
 @blp.alt_response(422, schema=ErrorSchema)
+@blp.alt_response(429, schema=ErrorSchema)
 @blp.doc(security=SECURITY)
 @api_auth
 def check_code(data, station_id: int):
     """Scan step: who is it and how many points (pay, pickup, or resident card with its PIN).
+
+    Typed digits are limited per clerk and per station (429 `too_many_attempts` with Retry-After); a wrong number
+    answers `invalid` whatever the cause.
 
     A card answers a fresh pay code in `code`, already scanned at this station, to confirm with.
     """
@@ -219,7 +223,14 @@ def check_code(data, station_id: int):
         if isinstance(result, DomainError):
             raise result
         return code_info_out(unit_of_work(lambda: svc.look_up(current_user, station, svc.pay_payload(result)))())
-    return code_info_out(unit_of_work(lambda: svc.look_up(current_user, station, data["code"]))())
+    return code_info_out(_raised(unit_of_work(lambda: svc.check_code(current_user, station, data["code"]))()))
+
+
+def _raised(result):
+    """A refusal returned by a counted service (its attempt is committed) is raised now."""
+    if isinstance(result, DomainError):
+        raise result
+    return result
 
 
 # ---------------------------------------------------------------- redemptions
@@ -232,14 +243,18 @@ def check_code(data, station_id: int):
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema)
 @blp.alt_response(422, schema=ErrorSchema)
+@blp.alt_response(429, schema=ErrorSchema)
 @blp.doc(security=SECURITY, parameters=[IDEMPOTENCY_HEADER])
 @api_auth
-@unit_of_work
 def redeem(data, station_id: int):
-    """Confirm a pay code with items: points move, stock drops, one redemption — all at once."""
+    """Confirm a pay code with items: points move, stock drops, one redemption — all at once.
+
+    Typed digits count against the attempt limit (429 `too_many_attempts` with Retry-After).
+    """
     station = svc.station_for_staff(current_user, station_id)
     lines = [(line["item_id"], line["qty"]) for line in data["lines"]]
-    return svc.redeem(current_user, station, data["code"], lines, key=idempotency_key(f"redeem:{station.id}"))
+    key = idempotency_key(f"redeem:{station.id}")
+    return _raised(unit_of_work(lambda: svc.confirm(current_user, station, data["code"], lines, key=key))())
 
 
 @blp.post("/stations/<int(max=2147483647):station_id>/pickups")
@@ -248,13 +263,14 @@ def redeem(data, station_id: int):
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema)
 @blp.alt_response(422, schema=ErrorSchema)
+@blp.alt_response(429, schema=ErrorSchema)
 @blp.doc(security=SECURITY, parameters=[IDEMPOTENCY_HEADER])
 @api_auth
-@unit_of_work
 def pickup(data, station_id: int):
-    """Hand over reserved items: the pickup code's hold posts to the station."""
+    """Hand over reserved items: the pickup code's hold posts to the station (typed digits are limited)."""
     station = svc.station_for_staff(current_user, station_id)
-    return svc.hand_over(current_user, station, data["code"], key=idempotency_key(f"pickup:{station.id}"))
+    key = idempotency_key(f"pickup:{station.id}")
+    return _raised(unit_of_work(lambda: svc.hand_over_counted(current_user, station, data["code"], key=key))())
 
 
 @blp.get("/stations/<int(max=2147483647):station_id>/redemptions")
@@ -298,7 +314,7 @@ def get_redemption(redemption_id: int):
 @api_auth
 @unit_of_work
 def undo_redemption(redemption_id: int):
-    """The clerk undoes a redemption within PB_UNDO_MINUTES: points and stock return."""
+    """The clerk undoes a redemption within the community's undo minutes: points and stock return."""
     redemption = svc.redemption_for(current_user, redemption_id)
     return svc.undo(current_user, redemption)
 

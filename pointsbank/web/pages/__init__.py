@@ -2,7 +2,21 @@
 
 from importlib import import_module
 
-MODULES = ("home", "people", "ledger", "rules", "activities", "reports", "stations", "insights", "privacy")
+MODULES = (
+    "home",
+    "people",
+    "ledger",
+    "rules",
+    "activities",
+    "reports",
+    "stations",
+    "insights",
+    "audit",
+    "notices",
+    "jobs",
+    "offline",
+    "privacy",
+)
 
 
 def PAGE_BLUEPRINTS() -> list:  # noqa: N802

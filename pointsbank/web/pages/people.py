@@ -4,37 +4,45 @@ from __future__ import annotations
 
 import io
 
-import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
-from pointsbank.db import unit_of_work
-from pointsbank.errors import DomainError, NotFound
-from pointsbank.extensions import db, limiter
-from pointsbank.people import service
-from pointsbank.people.auth import create_token, normalize_phone, verify_password
-from pointsbank.people.forms import GrantForm, ImportForm, LoginForm, PasswordForm, PlaceForm, ResidentForm, TokenForm
+from pointsbank.db import run_in_unit, unit_of_work
+from pointsbank.errors import DomainError
+from pointsbank.extensions import limiter
+from pointsbank.people import accounts, service, sessions, tokens
+from pointsbank.people import login as logins
+from pointsbank.people.forms import (
+    ImportForm,
+    LoginForm,
+    PasswordForm,
+    ResidentForm,
+    TokenForm,
+)
 from pointsbank.people.importing import import_residents, parse_sheet, template_sheet
-from pointsbank.people.models import ApiToken, Community, User
+from pointsbank.people.models import Community
 from pointsbank.web.nav import Link
 from pointsbank.web.paging import page_arg
 
 bp = Blueprint("people", __name__)
 
 
-def _login_phone_key() -> str:
-    """One counter per mobile number, however it is typed (spaces, dashes, +86)."""
-    raw = (request.form.get("phone") or "").strip()
-    try:
-        return "login-phone:" + normalize_phone(raw)
-    except DomainError:
-        return "login-phone:" + raw[:20]
-
-
-def _login_limit() -> str:
-    return current_app.config["PB_LOGIN_LIMIT"]
+def _address_limit() -> str:
+    return current_app.config["PB_LOGIN_ADDRESS_LIMIT"]
 
 
 def _only_failures(response) -> bool:
@@ -50,31 +58,24 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    _login_limit,
-    key_func=_login_phone_key,
-    methods=["POST"],
-    deduct_when=_only_failures,
-    error_message="too_many_logins",
-)
-@limiter.limit(
-    lambda: "20 per 15 minutes", methods=["POST"], deduct_when=_only_failures, error_message="too_many_logins"
-)
+@limiter.limit(_address_limit, methods=["POST"], deduct_when=_only_failures, error_message="too_many_logins")
 def login():
-    """Log in with mobile number and password."""
+    """Log in with mobile number and password; failed attempts are limited per number and per address."""
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = None
-        try:
-            phone = normalize_phone(form.phone.data)
-            user = db.session.scalar(sa.select(User).where(User.phone == phone))
-        except DomainError:
-            pass
-        if user is not None and user.active and verify_password(user, form.password.data):
+        key = logins.number_key(form.phone.data)
+        if logins.is_locked(key):
+            abort(429)
+        user = logins.check_credentials(form.phone.data, form.password.data)
+        if user is not None:
+            secret = run_in_unit(lambda: sessions.start(user, request.remote_addr))
+            session.clear()
+            session[sessions.SESSION_KEY] = secret
             login_user(user, remember=False)
             return redirect(_safe_next(request.args.get("next")))
+        run_in_unit(lambda: logins.count_failure(key))
         form.password.errors.append(_("Wrong mobile number or password."))
     status = 400 if request.method == "POST" else 200
     return render_template("people/login.html", form=form), status
@@ -83,7 +84,10 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Log out and go back to the welcome page."""
+    """Log out: this session ends on the server (a saved cookie no longer works)."""
+    secret = session.pop(sessions.SESSION_KEY, None)
+    if isinstance(secret, str):
+        run_in_unit(lambda: sessions.end(secret))
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("home.index"))
@@ -130,13 +134,19 @@ def _labels() -> dict:
 def home_links(user) -> list[Link]:
     """Tiles: my account for everyone; residents per coordinated community; places and roles for admins."""
     links: list[Link] = []
-    for community_id in sorted(user.coordinated_community_ids()):
-        community = db.session.get(Community, community_id)
+    for community in service.communities_by_ids(user.coordinated_community_ids()):
         links.append(
             Link(
                 _("Residents of %(name)s", name=community.name),
-                url_for("people.residents", community_id=community_id),
+                url_for("people.residents", community_id=community.id),
                 _("Register or import residents"),
+            )
+        )
+        links.append(
+            Link(
+                _("Settings of %(name)s", name=community.name),
+                url_for("people.community_settings_page", community_id=community.id),
+                _("Expiry, four-eyes threshold, public notice, undo, reservations"),
             )
         )
     if user.is_admin:
@@ -163,46 +173,79 @@ def change_password():
     """Choose a new password (asked at the first login after a temporary one)."""
     form = PasswordForm()
     if form.validate_on_submit():
+        record = g.get("pb_session")
         try:
-            service.change_password(current_user, form.current.data, form.new.data)
+            service.change_password(
+                current_user, form.current.data, form.new.data, keep_session_id=record.id if record else None
+            )
         except DomainError as err:
             (form.current if err.code == "wrong_password" else form.new).errors.append(str(err.message))
         else:
-            flash(_("Your password has been changed."), "success")
+            flash(
+                _(
+                    "Your password has been changed. You were logged out on every other device "
+                    "and your API tokens were revoked."
+                ),
+                "success",
+            )
             return redirect(url_for("home.index"))
     status = 400 if request.method == "POST" else 200
     return render_template("people/password.html", form=form), status
 
 
-def _my_tokens() -> list[ApiToken]:
-    return list(
-        db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc()))
-    )
-
-
-@bp.route("/account/tokens", methods=["GET", "POST"])
+@bp.post("/account/sessions/end-others")
 @login_required
 @unit_of_work
-def tokens():
-    """Personal API tokens: create one (its secret is shown once), list them, revoke them."""
+def end_other_sessions():
+    """Log out on every other device."""
+    ended = accounts.end_my_other_sessions(current_user, g.get("pb_session"))
+    flash(_("Logged out on %(n)d other devices.", n=ended), "success")
+    return redirect(url_for("people.account"))
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"], endpoint="tokens")
+@login_required
+@unit_of_work
+def tokens_page():
+    """Personal API tokens: create one (password again, scope, expiry; secret shown once), list, revoke."""
     form = TokenForm()
+    form.scope.choices = [(k, str(v)) for k, v in tokens.SCOPE_LABELS.items()]
+    record = g.get("pb_session")
     secret = None
     if form.validate_on_submit():
-        _token, secret = create_token(current_user, form.name.data)
-        form = TokenForm(formdata=None)
+        try:
+            _token, secret = accounts.new_token(
+                current_user,
+                record,
+                form.name.data,
+                scope=form.scope.data,
+                days=form.days.data,
+                password=form.password.data,
+            )
+        except DomainError as err:
+            if err.status == 404:
+                raise
+            form.password.errors = list(form.password.errors) + [str(err.message)]
+        else:
+            form = TokenForm(formdata=None)
+            form.scope.choices = [(k, str(v)) for k, v in tokens.SCOPE_LABELS.items()]
     status = 400 if request.method == "POST" and secret is None else 200
-    return render_template("people/tokens.html", form=form, tokens=_my_tokens(), secret=secret), status
+    return render_template(
+        "people/tokens.html",
+        form=form,
+        tokens=tokens.user_tokens(current_user),
+        secret=secret,
+        scope_labels=tokens.SCOPE_LABELS,
+        password_recent=sessions.password_is_recent(record),
+    ), status
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
 @login_required
 @unit_of_work
 def revoke_token(token_id: int):
-    """Revoke one of my tokens; it stops working at once."""
-    token = db.session.get(ApiToken, token_id)
-    if token is None or token.user_id != current_user.id:
-        raise NotFound()
-    token.revoke()
+    """Revoke one of my tokens; it stops working at once, for good."""
+    accounts.revoke_token(current_user, token_id)
     flash(_("The token was revoked."), "success")
     return redirect(url_for("people.tokens"))
 
@@ -225,6 +268,7 @@ def _residents_page(community: Community, form: ResidentForm, import_form: Impor
         form=form,
         import_form=import_form,
         residents=residents,
+        locked=logins.locked_ids(residents),
         total=total,
         page=page,
         pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
@@ -245,10 +289,9 @@ def residents(community_id: int):
     if form.validate_on_submit():
         try:
             user, password = service.register_resident(
-                community, form.name.data, form.phone.data, form.grid_id.data or None
+                community, form.name.data, form.phone.data, form.grid_id.data or None, actor=current_user
             )
         except DomainError as err:
-            db.session.rollback()
             field = form.phone if "phone" in err.code else form.grid_id if "grid" in err.code else form.name
             field.errors = list(field.errors) + [str(err.message)]
         else:
@@ -270,9 +313,8 @@ def import_sheet(community_id: int):
         return _residents_page(community, form, import_form, 400)
     upload = import_form.sheet.data
     try:
-        slips = import_residents(community, parse_sheet(upload.filename, upload.read()))
+        slips = import_residents(community, parse_sheet(upload.filename, upload.read()), actor=current_user)
     except DomainError as err:
-        db.session.rollback()
         bad_rows = err.details.get("rows", []) if err.details else []
         return _residents_page(community, form, import_form, 422, import_error=str(err.message), bad_rows=bad_rows)
     return render_template("people/registered.html", community=community, slips=slips), 201
@@ -284,8 +326,29 @@ def import_sheet(community_id: int):
 def reset_password(community_id: int, user_id: int):
     """Give a resident who forgot their password a new temporary one (shown once)."""
     community = service.community_in_scope(current_user, community_id)
-    user, password = service.reset_resident_password(community, user_id)
+    user, password = service.reset_resident_password(community, user_id, actor=current_user)
     return render_template("people/registered.html", community=community, slips=[(user, password)], reset=True)
+
+
+@bp.post("/communities/<int:community_id>/residents/<int:user_id>/end-sessions")
+@login_required
+@unit_of_work
+def end_resident_sessions(community_id: int, user_id: int):
+    """Log a resident out everywhere (a lost phone, a shared computer); audited."""
+    ended = service.end_sessions_of(current_user, user_id, community_id)
+    flash(_("%(n)d sessions were ended.", n=ended), "success")
+    return redirect(url_for("people.residents", community_id=community_id))
+
+
+@bp.post("/communities/<int:community_id>/residents/<int:user_id>/unlock")
+@login_required
+@unit_of_work
+def unlock_login(community_id: int, user_id: int):
+    """Let a resident locked out by failed logins try again now; audited."""
+    community = service.community_in_scope(current_user, community_id)
+    logins.unlock(current_user, community, user_id)
+    flash(_("The resident can log in again."), "success")
+    return redirect(url_for("people.residents", community_id=community_id))
 
 
 @bp.get("/communities/<int:community_id>/residents/template.xlsx")
@@ -302,121 +365,5 @@ def sheet_template(community_id: int):
     )
 
 
-# --- hierarchy and roles (admins) ----------------------------------------------------------------------------
-
-
-def _try(action, success: str) -> None:
-    """Run an admin action; a refusal (not a missing object) becomes an error message on the same page."""
-    try:
-        action()
-    except DomainError as err:
-        if err.status == 404:
-            raise
-        db.session.rollback()
-        flash(str(err.message), "error")
-    else:
-        flash(success, "success")
-
-
-KIND_LABELS = {"district": _l("District"), "street": _l("Street"), "community": _l("Community"), "grid": _l("Grid")}
-
-
-@bp.get("/admin/places")
-@login_required
-def places():
-    """The hierarchy 区 › 街道 › 社区 › 网格 with forms to add, rename and delete."""
-    service.require_admin(current_user)
-    return render_template("admin/places.html", districts=service.hierarchy_tree(), form=PlaceForm(), kinds=KIND_LABELS)
-
-
-@bp.post("/admin/places/<kind>")
-@login_required
-@unit_of_work
-def add_place(kind: str):
-    """Add a place under its parent."""
-    service.require_admin(current_user)
-    form = PlaceForm()
-    if not form.validate_on_submit():
-        flash(_("Enter a name of 1 to 80 characters."), "error")
-    else:
-        _try(lambda: service.add_place(kind, form.name.data, request.form.get("parent_id", type=int)), _("Saved."))
-    return redirect(url_for("people.places"))
-
-
-@bp.post("/admin/places/<kind>/<int:place_id>/rename")
-@login_required
-@unit_of_work
-def rename_place(kind: str, place_id: int):
-    """Rename a place."""
-    service.require_admin(current_user)
-    form = PlaceForm()
-    if not form.validate_on_submit():
-        flash(_("Enter a name of 1 to 80 characters."), "error")
-    else:
-        _try(lambda: service.rename_place(kind, place_id, form.name.data), _("Saved."))
-    return redirect(url_for("people.places"))
-
-
-@bp.post("/admin/places/<kind>/<int:place_id>/delete")
-@login_required
-@unit_of_work
-def delete_place(kind: str, place_id: int):
-    """Delete an empty place."""
-    service.require_admin(current_user)
-    _try(lambda: service.delete_place(kind, place_id), _("Deleted."))
-    return redirect(url_for("people.places"))
-
-
-def _grant_form() -> GrantForm:
-    from pointsbank.stations.models import Station
-
-    form = GrantForm()
-    communities = db.session.scalars(sa.select(Community).order_by(Community.id)).all()
-    stations = db.session.scalars(sa.select(Station).order_by(Station.id)).all()
-    form.community_id.choices = [(0, "—")] + [(c.id, c.name) for c in communities]
-    form.station_id.choices = [(0, "—")] + [(s.id, s.name) for s in stations]
-    return form
-
-
-@bp.route("/admin/roles", methods=["GET", "POST"])
-@login_required
-@unit_of_work
-def roles():
-    """Role grants: coordinator for a community, clerk for a station, admin."""
-    service.require_admin(current_user)
-    form = _grant_form()
-    if form.validate_on_submit():
-        try:
-            user = service.find_user_by_phone(form.phone.data)
-            service.grant_role_by_ids(
-                user, form.role.data, form.community_id.data or None, form.station_id.data or None
-            )
-        except DomainError as err:
-            form.phone.errors = list(form.phone.errors) + [str(err.message)]
-        else:
-            flash(_("Role granted to %(name)s.", name=user.name), "success")
-            return redirect(url_for("people.roles"))
-    page = page_arg()
-    grants, total = service.list_grants(page=page, per_page=PER_PAGE)
-    status = 400 if request.method == "POST" else 200
-    places = {("community", v): label for v, label in form.community_id.choices}
-    places.update({("station", v): label for v, label in form.station_id.choices})
-    return render_template(
-        "admin/roles.html",
-        form=form,
-        grants=grants,
-        total=total,
-        page=page,
-        places=places,
-        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
-    ), status
-
-
-@bp.post("/admin/roles/<int:grant_id>/revoke")
-@login_required
-@unit_of_work
-def revoke_role(grant_id: int):
-    """Take a role back."""
-    service.require_admin(current_user)
-    _try(lambda: service.revoke_grant(grant_id, current_user), _("The role was taken back."))
-    return redirect(url_for("people.roles"))
+# The admin pages (hierarchy, roles) and community settings live beside this module, on the same blueprint.
+from pointsbank.web.pages import people_admin  # noqa: E402, F401

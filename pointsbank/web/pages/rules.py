@@ -5,12 +5,14 @@ from __future__ import annotations
 import secrets
 from itertools import groupby
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from pointsbank.db import unit_of_work
 from pointsbank.errors import NotFound
+from pointsbank.reports import photos as photo_store
+from pointsbank.reports import service as reports
 from pointsbank.rules import service as rules
 from pointsbank.rules.forms import AwardForm, BulkForm, RejectForm, RuleForm, local_date
 from pointsbank.rules.models import PendingAward
@@ -67,6 +69,7 @@ def how_to_earn():
     return render_template(
         "rules/how_to_earn.html",
         groups=groups,
+        paid=reports.categories_by_rule(community_id) if community_id else {},
         describe=rules.describe,
         evidence_words=rules.evidence_words,
     )
@@ -226,8 +229,24 @@ def award(rule_id: int):
 
 def _award(rule, form: AwardForm):
     user = rules.resident_by_phone(form.phone.data)
+    version = rules.current_version(rule)
+    witness_id = None
+    if version is not None and version.evidence == "witness" and form.witness_phone.data:
+        witness_id = rules.witness_by_phone(form.witness_phone.data, rule.community_id)
+    photo = None
+    upload = request.files.get("photo")
+    if version is not None and version.evidence == "photo" and upload and upload.filename:
+        upload.stream.seek(0)  # the unit of work may run this again
+        photo = photo_store.store(photo_store.check_photo(upload.stream))
     return rules.award_by_coordinator(
-        current_user, rule, user.id, quantity=float(form.quantity.data), note=form.note.data or "", key=form.nonce.data
+        current_user,
+        rule,
+        user.id,
+        quantity=float(form.quantity.data),
+        note=form.note.data or "",
+        key=form.nonce.data,
+        photo=photo,
+        witness_id=witness_id,
     )
 
 
@@ -306,6 +325,18 @@ def reject(pending_id: int):
 
 def _pending_to_decide(pending_id: int) -> PendingAward:
     return rules.pending_to_decide(pending_id, current_user)
+
+
+@bp.get("/approvals/<int:pending_id>/photo")
+@login_required
+def evidence_photo(pending_id: int):
+    """The photo attached to a pending award, for the community's coordinators only."""
+    path = photo_store.path_of(rules.evidence_photo_of(pending_id, current_user))
+    if not path.exists():
+        raise NotFound()
+    response = send_file(path, mimetype="image/jpeg", max_age=3600)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @bp.get("/my-awards")

@@ -212,7 +212,11 @@ def scan_post(station_id: int):
             flash(str(result.message), "error")
             return render_template("stations/scan.html", station=station, form=form, need_pin=True), result.status
         text = svc.pay_payload(result)
-    info = unit_of_work(lambda: svc.look_up(current_user, station, text))()
+    try:
+        info = _raised(unit_of_work(lambda: svc.check_code(current_user, station, text))())
+    except svc.TooManyAttempts as err:
+        flash(str(err.message), "error")
+        return render_template("stations/scan.html", station=station, form=form), 429, err.headers
     items = svc.items_of(station, active_only=True)
     confirm = f.ConfirmForm(code=info.code, token=secrets.token_urlsafe(16))
     return render_template("stations/checkout.html", station=station, info=info, items=items, form=confirm)
@@ -220,7 +224,6 @@ def scan_post(station_id: int):
 
 @bp.post("/<int(max=2147483647):station_id>/redeem")
 @login_required
-@unit_of_work
 def redeem(station_id: int):
     """Confirm: one atomic redemption, then the receipt."""
     station = svc.station_for_staff(current_user, station_id)
@@ -228,13 +231,13 @@ def redeem(station_id: int):
     if not form.validate_on_submit():
         abort(400)
     key = f"page:redeem:{current_user.id}:{form.token.data}"
-    redemption = svc.redeem(current_user, station, form.code.data, _lines_from_form(), key=key)
+    lines = _lines_from_form()
+    redemption = _raised(unit_of_work(lambda: svc.confirm(current_user, station, form.code.data, lines, key=key))())
     return redirect(url_for("stations.receipt", redemption_id=redemption.id))
 
 
 @bp.post("/<int(max=2147483647):station_id>/pickup")
 @login_required
-@unit_of_work
 def pickup(station_id: int):
     """Hand over reserved items."""
     station = svc.station_for_staff(current_user, station_id)
@@ -242,8 +245,15 @@ def pickup(station_id: int):
     if not form.validate_on_submit():
         abort(400)
     key = f"page:pickup:{current_user.id}:{form.token.data}"
-    redemption = svc.hand_over(current_user, station, form.code.data, key=key)
+    redemption = _raised(unit_of_work(lambda: svc.hand_over_counted(current_user, station, form.code.data, key=key))())
     return redirect(url_for("stations.receipt", redemption_id=redemption.id))
+
+
+def _raised(result):
+    """A refusal returned by a counted service (its attempt is committed) is raised now."""
+    if isinstance(result, DomainError):
+        raise result
+    return result
 
 
 @bp.get("/redemptions/<int(max=2147483647):redemption_id>")
@@ -260,6 +270,9 @@ def receipt(redemption_id: int):
         undo_until=svc.undo_deadline(redemption),
         can_refund=redemption.status == "done" and svc.can_manage(current_user, redemption.station),
         is_staff=svc.can_operate(current_user, redemption.station),
+        # After an undo or refund the receipt also shows the balance as it is now.
+        balance_now=svc.available_points(redemption.resident) if redemption.status != "done" else None,
+        paid=request.args.get("paid") == "1",
     )
 
 
@@ -408,6 +421,7 @@ def pay():
         for_id=for_id,
         form=f.PostForm(),
         refresh_in=svc.PAY_CODE_SECONDS - 10,
+        available=svc.available_points(code.resident),
     )
 
 

@@ -1,0 +1,1 @@
+"""Scheduled jobs: one scheduler, a lock per job run, every run recorded."""

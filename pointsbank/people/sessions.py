@@ -1,0 +1,134 @@
+"""Server-side login sessions: start, load with the user and roles in one query, touch, end."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import joinedload
+
+from pointsbank.db import run_in_unit, utcnow
+from pointsbank.extensions import db
+from pointsbank.people.models import ApiToken, Community, Street, User, UserSession
+
+# The key in the signed session cookie that names the server-side session.
+SESSION_KEY = "_pb_sid"
+
+
+def digest(secret: str) -> str:
+    """SHA-256 of a cookie or token secret (only the digest is stored)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def user_with_roles():
+    """Loader options: the user, their role grants and their community in the same query."""
+    return (
+        joinedload(User.grants),
+        joinedload(User.community).joinedload(Community.street).joinedload(Street.district),
+    )
+
+
+def idle_limit() -> timedelta:
+    return timedelta(minutes=current_app.config["PB_SESSION_IDLE_MINUTES"])
+
+
+def _touch_every() -> timedelta:
+    """last_seen_at is written at most this often (a few minutes, less for short idle limits)."""
+    return min(timedelta(minutes=5), idle_limit() / 4)
+
+
+def start(user: User, address: str | None = None) -> str:
+    """Open a session for a user who just typed their password; returns the cookie secret."""
+    secret = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.add(
+        UserSession(
+            user_id=user.id,
+            secret_hash=digest(secret),
+            created_at=now,
+            last_seen_at=now,
+            password_at=now,
+            address=address,
+        )
+    )
+    db.session.flush()
+    return secret
+
+
+def load(secret: str) -> UserSession | None:
+    """The live session for this cookie secret with its user and roles (one query), touched every few minutes."""
+    now = utcnow()
+    record = (
+        db.session.scalars(
+            sa.select(UserSession)
+            .where(
+                UserSession.secret_hash == digest(secret),
+                UserSession.ended_at.is_(None),
+                UserSession.last_seen_at > now - idle_limit(),
+            )
+            .options(joinedload(UserSession.user).options(*user_with_roles()))
+        )
+        .unique()
+        .first()
+    )
+    if record is None:
+        return None
+    if now - record.last_seen_at > _touch_every():
+        _set(record.id, last_seen_at=now)
+    return record
+
+
+def _set(session_id: int, **values: datetime) -> None:
+    """A short write in its own unit of work (or joined to the running one); the loaded object stays clean."""
+    run_in_unit(lambda: db.session.execute(sa.update(UserSession).where(UserSession.id == session_id).values(**values)))
+
+
+def password_is_recent(record: UserSession | None) -> bool:
+    """Whether the password was typed in this session within the last few minutes (PB_REAUTH_MINUTES)."""
+    if record is None:
+        return False
+    return utcnow() - record.password_at <= timedelta(minutes=current_app.config["PB_REAUTH_MINUTES"])
+
+
+def confirm_password(record: UserSession) -> None:
+    """The user just typed their password again in this session."""
+    now = utcnow()
+    db.session.execute(sa.update(UserSession).where(UserSession.id == record.id).values(password_at=now))
+    record.password_at = now
+
+
+def end(secret: str) -> None:
+    """End one session (logout); a saved copy of the cookie no longer works."""
+    db.session.execute(
+        sa.update(UserSession)
+        .where(UserSession.secret_hash == digest(secret), UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
+
+
+def end_all(user_id: int, *, keep_id: int | None = None, revoke_tokens: bool = False) -> int:
+    """End every session of a user (but keep_id); optionally revoke all their tokens. Returns sessions ended."""
+    now = utcnow()
+    query = sa.update(UserSession).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+    if keep_id is not None:
+        query = query.where(UserSession.id != keep_id)
+    ended = db.session.execute(query.values(ended_at=now)).rowcount
+    if revoke_tokens:
+        db.session.execute(
+            sa.update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None)).values(revoked_at=now)
+        )
+    return ended or 0
+
+
+def live_count(user_id: int) -> int:
+    """How many sessions of the user are live now."""
+    return db.session.scalar(
+        sa.select(sa.func.count(UserSession.id)).where(
+            UserSession.user_id == user_id,
+            UserSession.ended_at.is_(None),
+            UserSession.last_seen_at > utcnow() - idle_limit(),
+        )
+    )

@@ -1,0 +1,169 @@
+"""The resident's home (balance, pay code, six actions), 我的, the coordinator's counters, manifest and login help."""
+
+from __future__ import annotations
+
+import re
+
+from pointsbank.ledger import service as ledger
+
+
+def _html(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def test_resident_home_shows_balance_pay_code_and_six_actions(client, login, make_user, award_points):
+    resident = make_user()
+    award_points(resident, 137)
+    login(resident)
+    page = _html(client.get("/"))
+    assert re.search(r'data-testid="home-available"[^>]*>137<', page)
+    assert 'data-testid="home-on-hold">0<' in page and 'data-testid="home-expiring"' in page
+    assert (
+        page.index("home-available") < page.index('class="button primary pay-button"') < page.index("primary-actions")
+    )
+    actions = re.findall(r'<a class="action" href="([^"]+)"', page)
+    assert actions == [
+        "/rules/how-to-earn",
+        "/activities/",
+        "/reports/new",
+        "/stations/",
+        "/insights/",
+        "/reports/notices",
+    ]
+    # Account and tokens are under 我的, not on the home page.
+    assert "/account/tokens" not in page and 'class="tile"' not in page
+    me = _html(client.get("/me"))
+    assert "/account/tokens" in me and "/account" in me and "/activities/my-code" in me and "退出登录" in me
+
+
+def test_unread_notices_counted_on_messages(client, login, make_user):
+    from pointsbank.db import run_in_unit
+    from pointsbank.reports import service as reports
+
+    resident = make_user()
+    run_in_unit(lambda: [reports.notify(resident.id, "您的随手拍已受理") for _ in range(3)])
+    login(resident)
+    page = _html(client.get("/"))
+    assert re.search(r'data-action="messages">.*?<span class="count"[^>]*>3</span>', page, re.S)
+
+
+def test_first_visit_suggests_the_elder_mode_until_answered(client, login, make_user):
+    login(make_user())
+    assert 'data-testid="suggest-elder"' in _html(client.get("/"))
+    client.post("/elder", data={"mode": "0"})
+    assert 'data-testid="suggest-elder"' not in _html(client.get("/"))
+    assert 'class=""' in _html(client.get("/"))[:200]
+    client.post("/elder", data={"mode": "1"})
+    page = _html(client.get("/"))
+    assert 'class="elder"' in page[:200] and 'data-testid="suggest-elder"' not in page
+    client.post("/elder", data={"mode": "1"})  # setting it again keeps it on (no toggle)
+    assert 'class="elder"' in _html(client.get("/"))[:200]
+
+
+def test_coordinator_home_counts_the_work_waiting(client, login, make_user, make_community):
+    community = make_community()
+    coordinator = make_user("coordinator", community=community)
+    resident = make_user(community=community)
+    account = ledger.resident_account(resident)
+    from pointsbank.db import run_in_unit
+
+    run_in_unit(
+        lambda: ledger.request_adjustment(
+            ledger.get_account(account.id), 10**6, reason="历史积分迁移", requested_by=coordinator, key="adj-home-1"
+        )
+    )
+    login(coordinator)
+    page = _html(client.get("/"))
+    assert "待您处理" in page
+    counters = dict(
+        (title, int(value))
+        for value, title in re.findall(r'<span class="counter-value">(\d+)</span><span>([^<]+)</span>', page)
+    )
+    assert counters["待复核的积分调整"] == 1
+    assert counters["待审核的积分"] == 0 and "库存不足的物品" in counters and "未办结的随手拍" in counters
+    assert "/rules/approvals" in page  # grouped tiles below the counters
+
+
+def test_titles_name_the_product_once(client, login, make_user):
+    page = _html(client.get("/login"))
+    assert "<title>登录 · 积分银行</title>" in page and ">幸福银行</a>" in page
+    assert "<title>Log in · Points Bank</title>" in _html(client.get("/login?lang=en"))
+    assert "<title>积分银行</title>" in _html(client.get("/"))
+
+
+def test_login_password_field_and_forgotten_password_page(client):
+    page = _html(client.get("/login"))
+    password = re.search(r"<input[^>]*name=\"password\"[^>]*>", page).group(0)
+    assert "inputmode" not in password and 'autocomplete="current-password"' in password
+    assert 'inputmode="tel"' in re.search(r"<input[^>]*name=\"phone\"[^>]*>", page).group(0)
+    assert 'href="/forgot-password"' in page
+    help_page = _html(client.get("/forgot-password"))
+    assert "一次性密码" in help_page and "社区工作者" in help_page and 'href="/login"' in help_page
+    assert "one-time password" in _html(client.get("/forgot-password?lang=en"))
+
+
+def test_manifest_icons_and_theme_colour(client):
+    page = _html(client.get("/login"))
+    assert '<link rel="manifest" href="/manifest.webmanifest">' in page
+    assert '<meta name="theme-color" content="#b3261e">' in page and "icons/favicon.ico" in page
+    answer = client.get("/manifest.webmanifest")
+    assert answer.mimetype == "application/manifest+json"
+    body = answer.get_json()
+    assert body["name"] == "积分银行" and body["start_url"] == "/" and body["display"] == "standalone"
+    assert body["theme_color"] == "#b3261e"
+    assert client.get("/manifest.webmanifest?lang=en").get_json()["name"] == "Points Bank"
+    sizes = {icon["sizes"] for icon in body["icons"]}
+    assert {"192x192", "512x512"} <= sizes
+    for icon in body["icons"] + [{"src": "/static/icons/favicon.ico"}, {"src": "/static/icons/apple-touch-icon.png"}]:
+        assert client.get(icon["src"]).status_code == 200, icon["src"]
+
+
+def test_pay_status_follows_the_code_in_one_query(client, login, counter_setup, make_user):
+    from pointsbank.db import run_in_unit
+    from pointsbank.stations import service as svc
+
+    world = counter_setup()
+    login(world.resident)
+    code = run_in_unit(lambda: svc.issue_pay_code(world.resident))
+    url = f"/stations/pay/status?digits={code.digits}"
+    with _statements() as seen:
+        assert client.get(url).get_json() == {"state": "waiting"}
+    assert len([s for s in seen if "pay_code" in s]) == 1
+    run_in_unit(lambda: svc.look_up(world.clerk, world.station, code.digits))
+    assert client.get(url).get_json() == {"state": "scanned"}
+    redemption = run_in_unit(
+        lambda: svc.redeem(world.clerk, world.station, code.digits, [(world.rice.id, 1)], key="home-status-1")
+    )
+    body = client.get(url).get_json()
+    assert body == {"state": "used", "receipt": f"/stations/redemptions/{redemption.id}?paid=1"}
+    receipt = _html(client.get(body["receipt"]))
+    assert "支付成功" in receipt and 'href="/stations/pay"' in receipt and "data-new-balance>300<" in receipt
+    # Someone else's code, a code that never was, and bad input.
+    login(make_user(community=world.community))
+    assert client.get(url).get_json() == {"state": "unknown"}
+    assert client.get("/stations/pay/status?digits=12ab").status_code == 400
+    assert client.get("/stations/pay/status").status_code == 400
+
+
+def _statements():
+    from contextlib import contextmanager
+
+    import sqlalchemy as sa
+
+    from pointsbank.extensions import db
+
+    @contextmanager
+    def watch():
+        seen: list[str] = []
+
+        def record(conn, cursor, statement, *args):
+            seen.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            yield seen
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", record)
+
+    return watch()
