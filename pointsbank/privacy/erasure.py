@@ -7,6 +7,7 @@ place where the name is still found is returned as `leftovers` for the coordinat
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -16,10 +17,13 @@ from pointsbank.audit import service as audit
 from pointsbank.db import utcnow
 from pointsbank.errors import Conflict, Invalid
 from pointsbank.extensions import db
-from pointsbank.people.models import ApiToken, RoleGrant, User
+from pointsbank.notices.models import NoticeDelivery, NoticePreference, OutboxNotice
+from pointsbank.offline.models import PayDevice
+from pointsbank.people.models import ApiToken, RoleGrant, User, UserSession
 from pointsbank.privacy.models import Certificate, ErasureRequest
 from pointsbank.reports import photos as report_photos
 from pointsbank.reports.models import Notice, Report, ReportEvent, ReportPhoto
+from pointsbank.rules.models import PendingAward
 from pointsbank.stations.models import PayCode, Proxy, ResidentCard
 
 # Free-text columns outside the ledger where another person may have typed the name or phone.
@@ -156,6 +160,11 @@ def _erase_reports(user_id: int) -> int:
             deleted += 1
         report.lat = report.lon = None
     db.session.execute(sa.update(ReportEvent).where(ReportEvent.actor_id == user_id).values(note=""))
+    for pending in db.session.scalars(sa.select(PendingAward).where(PendingAward.resident_id == user_id)):
+        if pending.evidence_photo:
+            report_photos.path_of(pending.evidence_photo).unlink(missing_ok=True)
+            pending.evidence_photo = None
+            deleted += 1
     db.session.flush()
     assert not db.session.scalar(
         sa.select(sa.func.count(ReportPhoto.id)).join(Report).where(Report.reporter_id == user_id)
@@ -164,8 +173,16 @@ def _erase_reports(user_id: int) -> int:
 
 
 def _erase_devices(user_id: int) -> None:
-    """Tokens, grants, proxies and notices go; codes and cards are revoked and their secrets replaced."""
+    """Sessions, tokens, grants, proxies and notices go; codes, cards and devices are revoked, secrets replaced."""
     now = utcnow()
+    db.session.execute(sa.delete(UserSession).where(UserSession.user_id == user_id))
+    outbox = sa.select(OutboxNotice.id).where(OutboxNotice.user_id == user_id)
+    db.session.execute(sa.delete(NoticeDelivery).where(NoticeDelivery.notice_id.in_(outbox)))
+    db.session.execute(sa.delete(OutboxNotice).where(OutboxNotice.user_id == user_id))
+    db.session.execute(sa.delete(NoticePreference).where(NoticePreference.user_id == user_id))
+    for device in db.session.scalars(sa.select(PayDevice).where(PayDevice.user_id == user_id)):
+        device.label, device.secret = "", secrets.token_hex(32)
+        device.revoked_at = device.revoked_at or now
     db.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user_id))
     db.session.execute(sa.delete(RoleGrant).where(RoleGrant.user_id == user_id))
     db.session.execute(sa.delete(Notice).where(Notice.user_id == user_id))

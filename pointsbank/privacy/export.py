@@ -15,11 +15,14 @@ from pointsbank.activities import records as service_records
 from pointsbank.activities.models import Signup
 from pointsbank.extensions import db
 from pointsbank.ledger import service as ledger
-from pointsbank.people.models import ApiToken, User
+from pointsbank.notices.models import NoticePreference, OutboxNotice
+from pointsbank.offline.models import PayDevice
+from pointsbank.people.models import ApiToken, User, UserSession
 from pointsbank.privacy.consent import consents_of
 from pointsbank.privacy.models import Certificate, ErasureRequest
 from pointsbank.reports import photos as report_photos
 from pointsbank.reports.models import Notice, Report
+from pointsbank.rules.models import PendingAward
 from pointsbank.stations.models import PayCode, Proxy, Redemption, Reservation, ResidentCard
 
 
@@ -105,7 +108,37 @@ def collect(person: User) -> dict[str, Any]:
         "notices": [
             {"text": n.text, "at": n.created_at, "read_at": n.read_at} for n in _all(Notice, Notice.user_id == uid)
         ],
+        "inbox": [
+            {"code": n.code, "params": n.params, "at": n.created_at}
+            for n in _all(OutboxNotice, OutboxNotice.user_id == uid)
+        ],
+        "notice_preferences": [
+            {"channels": p.channels, "quiet_start": p.quiet_start, "quiet_end": p.quiet_end}
+            for p in db.session.scalars(sa.select(NoticePreference).where(NoticePreference.user_id == uid))
+        ],
+        "pending_awards": [
+            {
+                "memo": p.memo,
+                "status": p.status,
+                "at": p.created_at,
+                "photo": f"photos/{p.evidence_photo}" if p.evidence_photo else None,
+            }
+            for p in _all(PendingAward, PendingAward.resident_id == uid)
+        ],  # fmt: skip
         "devices": {
+            "sessions": [
+                {
+                    "created_at": x.created_at,
+                    "last_seen_at": x.last_seen_at,
+                    "ended_at": x.ended_at,
+                    "address": x.address,
+                }
+                for x in _all(UserSession, UserSession.user_id == uid)
+            ],  # fmt: skip
+            "pay_devices": [
+                {"label": d.label, "created_at": d.created_at, "revoked_at": d.revoked_at}
+                for d in _all(PayDevice, PayDevice.user_id == uid)
+            ],
             "api_tokens": [
                 {
                     "name": t.name,
@@ -171,9 +204,11 @@ def archive(person: User) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("data.json", to_json(data))
         zf.writestr("index.html", render_template("privacy/export.html", data=data))
-        for report in _all(Report, Report.reporter_id == person.id):
-            for photo in report.photos:
-                path = report_photos.path_of(photo.filename)
-                if path.exists():
-                    zf.write(path, f"photos/{photo.filename}")
+        names = [p.filename for r in _all(Report, Report.reporter_id == person.id) for p in r.photos]
+        pending = _all(PendingAward, PendingAward.resident_id == person.id)
+        names += [p.evidence_photo for p in pending if p.evidence_photo]
+        for name in names:
+            path = report_photos.path_of(name)
+            if path.exists():
+                zf.write(path, f"photos/{name}")
     return buffer.getvalue()

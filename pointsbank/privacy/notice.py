@@ -51,6 +51,6 @@ SECTIONS = (
 
 
 def current_version() -> str:
-    """The version residents must have agreed to (PB_PRIVACY_NOTICE_VERSION, in the config or environment, overrides it)."""
+    """The version residents must agree to; PB_PRIVACY_NOTICE_VERSION (config, then environment) overrides it."""
     configured = current_app.config.get("PB_PRIVACY_NOTICE_VERSION") if has_app_context() else None
     return configured or os.environ.get("PB_PRIVACY_NOTICE_VERSION") or VERSION

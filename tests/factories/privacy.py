@@ -22,10 +22,13 @@ class PrivacyWorld:
 @pytest.fixture
 def privacy_world(app, make_community, make_user, make_activity, make_category, make_report):
     """Two residents (张三丰, 李四) served 2 and 1 hours on a confirmed activity; 张三丰 filed a report."""
+    from pointsbank import notices
     from pointsbank.activities import service as activities
     from pointsbank.activities.models import Activity, Signup
     from pointsbank.db import run_in_unit
     from pointsbank.extensions import db
+    from pointsbank.offline.models import PayDevice
+    from pointsbank.people import sessions
     from pointsbank.people.auth import create_token
     from pointsbank.reports.notices import notify
 
@@ -53,5 +56,8 @@ def privacy_world(app, make_community, make_user, make_activity, make_category, 
     run_in_unit(lambda: create_token(db.session.get(type(resident), resident.id), "我的手机"))
     run_in_unit(lambda: notify(resident.id, "张三丰，您的上报已受理"))
     run_in_unit(lambda: notify(other.id, "李四，您的上报已受理"))
+    run_in_unit(lambda: sessions.start(db.session.get(type(resident), resident.id), address="10.0.0.8"))
+    run_in_unit(lambda: notices.notify(resident.id, "award.rejected", {"reason": f"张三丰 {resident.phone}"}))
+    run_in_unit(lambda: db.session.add(PayDevice(user_id=resident.id, label="张三丰的手机", secret="ab" * 32)))
     db.session.expire_all()
     return PrivacyWorld(community, coordinator, other_coordinator, resident, other, activity, report)

@@ -81,6 +81,7 @@ def test_export_holds_every_kind_of_record_and_nothing_of_another(privacy_world)
     assert data["ledger_statement"] and data["ledger_statement"][0]["amount"] == 20
     assert data["service_hours"]["total"] == 2.0 and data["activities"][0]["hours"] == 2.0
     assert data["reports"][0]["photos"] and data["notices"] and data["devices"]["api_tokens"] and data["consents"]
+    assert data["inbox"] and data["devices"]["sessions"] and data["devices"]["pay_devices"]
     raw = privacy.archive(db.session.get(User, w.resident.id))
     with zipfile.ZipFile(io.BytesIO(raw)) as zf:
         names = zf.namelist()
