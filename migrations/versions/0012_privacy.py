@@ -1,7 +1,7 @@
 """privacy: consents to the notice, erasure requests and service certificates
 
 Revision ID: 0012
-Revises: 0004
+Revises: 0011
 Create Date: 2026-12-03 12:37:44.298937
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012'
-down_revision = '0004'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
