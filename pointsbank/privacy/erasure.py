@@ -7,6 +7,7 @@ place where the name is still found is returned as `leftovers` for the coordinat
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass, field
 
@@ -22,13 +23,12 @@ from pointsbank.offline.models import PayDevice
 from pointsbank.people.models import ApiToken, RoleGrant, User, UserSession
 from pointsbank.privacy.models import Certificate, ErasureRequest
 from pointsbank.reports import photos as report_photos
-from pointsbank.reports.models import Notice, Report, ReportEvent, ReportPhoto
+from pointsbank.reports.models import Report, ReportEvent, ReportPhoto
 from pointsbank.rules.models import PendingAward
 from pointsbank.stations.models import PayCode, Proxy, ResidentCard
 
 # Free-text columns outside the ledger where another person may have typed the name or phone.
 SCRUB_COLUMNS = (
-    ("notice", "text"),
     ("report", "description"),
     ("report", "status_note"),
     ("report", "award_note"),
@@ -126,6 +126,7 @@ def approve(req: ErasureRequest, actor, reason: str) -> ErasureResult:
     result.photos_deleted = _erase_reports(person.id)
     _erase_devices(person.id)
     _scrub_text(name, phone, result.pseudonym)
+    _scrub_notice_params(name, phone, result.pseudonym)
     for cert in db.session.scalars(sa.select(Certificate).where(Certificate.user_id == person.id)):
         cert.content = {**(cert.content or {}), "name": result.pseudonym}
     person.name = result.pseudonym
@@ -185,7 +186,6 @@ def _erase_devices(user_id: int) -> None:
         device.revoked_at = device.revoked_at or now
     db.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user_id))
     db.session.execute(sa.delete(RoleGrant).where(RoleGrant.user_id == user_id))
-    db.session.execute(sa.delete(Notice).where(Notice.user_id == user_id))
     db.session.execute(sa.delete(Proxy).where(sa.or_(Proxy.resident_id == user_id, Proxy.proxy_user_id == user_id)))
     for code in db.session.scalars(
         sa.select(PayCode).where(PayCode.resident_id == user_id, PayCode.revoked_at.is_(None))
@@ -211,6 +211,20 @@ def _scrub_text(name: str, phone: str, replacement: str) -> None:
                 .where(col.contains(needle, autoescape=True))
                 .values({column: sa.func.replace(col, needle, replacement)})
             )
+
+
+def _scrub_notice_params(name: str, phone: str, replacement: str) -> None:
+    """Other people's notices keep their parameters as JSON: replace the name and phone inside them."""
+    needles = [n for n in (phone, name) if len(n) >= 2]
+    text = sa.cast(OutboxNotice.params, sa.String)
+    hits = db.session.scalars(
+        sa.select(OutboxNotice).where(sa.or_(*(text.contains(n, autoescape=True) for n in needles)))
+    )
+    for notice in hits:
+        raw = json.dumps(notice.params, ensure_ascii=False)
+        for needle in needles:
+            raw = raw.replace(needle, replacement)
+        notice.params = json.loads(raw)
 
 
 def _leftovers(name: str, phone: str) -> list[str]:
