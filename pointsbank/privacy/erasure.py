@@ -217,8 +217,10 @@ def _scrub_notice_params(name: str, phone: str, replacement: str) -> None:
     """Other people's notices keep their parameters as JSON: replace the name and phone inside them."""
     needles = [n for n in (phone, name) if len(n) >= 2]
     text = sa.cast(OutboxNotice.params, sa.String)
+    # Stored JSON may escape non-ASCII as \uXXXX: look for both spellings.
+    forms = {form for n in needles for form in (n, json.dumps(n)[1:-1])}
     hits = db.session.scalars(
-        sa.select(OutboxNotice).where(sa.or_(*(text.contains(n, autoescape=True) for n in needles)))
+        sa.select(OutboxNotice).where(sa.or_(*(text.contains(f, autoescape=True) for f in forms)))
     )
     for notice in hits:
         raw = json.dumps(notice.params, ensure_ascii=False)
