@@ -29,6 +29,7 @@ FEATURES = (
     "jobs",
     "notices",
     "offline",
+    "privacy",
 )
 LOCALE = "zh_Hans"
 

@@ -8,6 +8,7 @@ from pointsbank.ledger.models import *  # noqa: F403
 from pointsbank.notices.models import *  # noqa: F403
 from pointsbank.offline.models import *  # noqa: F403
 from pointsbank.people.models import *  # noqa: F403
+from pointsbank.privacy.models import *  # noqa: F403
 from pointsbank.reports.models import *  # noqa: F403
 from pointsbank.rules.models import *  # noqa: F403
 from pointsbank.stations.models import *  # noqa: F403

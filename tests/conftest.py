@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from pointsbank import create_app
 from pointsbank.extensions import db
 
-pytest_plugins = [f"tests.factories.{name}" for name in ("ledger", "rules", "activities", "reports", "stations")]
+FACTORIES = ("ledger", "rules", "activities", "reports", "stations", "privacy")
+pytest_plugins = [f"tests.factories.{name}" for name in FACTORIES]
 
 PG_URL = os.environ.get("PB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("CI") == "true" or os.environ.get("PB_REQUIRE_POSTGRES") == "1"
@@ -24,6 +25,7 @@ TEST_CONFIG = {
     "RATELIMIT_ENABLED": False,
     "PB_PASSWORD_HASH": "pbkdf2:sha256:1000",
     "SERVER_NAME": "localhost",
+    "PB_PRIVACY_CONSENT": False,  # the privacy notice gate has its own tests
 }
 _phones = itertools.count(1)
 

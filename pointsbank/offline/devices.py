@@ -108,3 +108,14 @@ def read_offline_code(clerk: User, station: Station, text: str) -> str | None:
     resident = db.session.get(User, device.user_id)
     code = paycodes.new_pay_code(resident, issued_by_id=resident.id, proxy_id=None, scanned_station_id=station.id)
     return paycodes.pay_payload(code)
+
+
+def community_devices(community_id: int) -> list[tuple[PayDevice, User]]:
+    """The enrolled, unrevoked phones of a community's residents (for the coordinator), newest first."""
+    rows = db.session.execute(
+        sa.select(PayDevice, User)
+        .join(User, User.id == PayDevice.user_id)
+        .where(User.community_id == community_id, PayDevice.revoked_at.is_(None))
+        .order_by(PayDevice.id.desc())
+    )
+    return [(device, user) for device, user in rows]

@@ -80,3 +80,23 @@ def test_offline_pages_render(app, client, login, counter_setup):
     login(s.clerk)
     page = client.get(f"/offline/counter/{s.station.id}")
     assert page.status_code == 200 and b"data-public-key" in page.data
+
+
+def test_a_coordinator_removes_a_residents_lost_phone(app, client, login, counter_setup, make_user):
+    _csrf_off(app)
+    s = counter_setup()
+    login(s.resident)
+    device_id = client.post("/api/v1/devices", json={"label": "旧手机"}).get_json()["id"]
+    assert b"/offline/pay" in client.get("/stations/pay").data and b"/offline/devices" in client.get("/me").data
+    coordinator = make_user("coordinator", community=s.community)
+    login(coordinator)
+    page = client.get(f"/offline/overview/{s.community.id}").get_data(as_text=True)
+    assert "旧手机" in page and s.resident.masked_name in page
+    answer = client.post(f"/offline/devices/{device_id}/revoke", data={"back_to_community": s.community.id})
+    assert answer.status_code == 302 and answer.location.endswith(f"/offline/overview/{s.community.id}")
+    assert db.session.get(PayDevice, device_id).revoked_at is not None
+    other = make_user("coordinator")
+    login(other)
+    assert client.delete(f"/api/v1/devices/{device_id}").status_code == 404
+    login(s.clerk)
+    assert b"/offline/counter/" in client.get(f"/stations/{s.station.id}/scan").data

@@ -14,6 +14,7 @@ MODULES = (
     "notices",
     "jobs",
     "offline",
+    "privacy",
 )
 
 

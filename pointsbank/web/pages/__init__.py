@@ -15,6 +15,7 @@ MODULES = (
     "notices",
     "jobs",
     "offline",
+    "privacy",
 )
 
 

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, send_from_directory, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -38,12 +48,16 @@ def device_list():
 @bp.post("/devices/<int:device_id>/revoke")
 @login_required
 def revoke(device_id: int):
+    """Remove a phone: one's own, or as coordinator a resident's (audited)."""
+    back = request.form.get("back_to_community", type=int)
     if FlaskForm().validate_on_submit():
         try:
             unit_of_work(lambda: devices.revoke(current_user, devices.device_for(current_user, device_id)))()
             flash(_("The phone was removed; its offline codes no longer work."), "success")
         except DomainError as error:
             flash(error.message, "error")
+    if back:
+        return redirect(url_for("offline.overview", community_id=back))
     return redirect(url_for("offline.device_list"))
 
 
@@ -66,7 +80,14 @@ def counter_page(station_id: int):
 def overview(community_id: int):
     """Coordinators: what each station's offline counter may still post and what synced short."""
     rows = counter.overview(current_user, community_id)
-    return render_template("offline/overview.html", rows=rows, shortfalls=counter.shortfalls(community_id))
+    return render_template(
+        "offline/overview.html",
+        rows=rows,
+        shortfalls=counter.shortfalls(community_id),
+        devices=devices.community_devices(community_id),
+        community_id=community_id,
+        form=FlaskForm(),
+    )
 
 
 @bp.get("/csrf")
