@@ -171,3 +171,17 @@ def test_balance_spent_online_meanwhile_posts_short_and_raises_a_signal(app, cou
     overview = counter.waiting(s.community.id)
     assert overview[0]["at_risk"] == 30 and overview[0]["posted"] == 50
     assert verify_ledger().ok
+
+
+def test_a_code_from_outside_the_downloads_validity_is_refused_at_sync(app, counter_setup):
+    s = counter_setup(points=500)
+    device = run_in_unit(lambda: devices.enrol(s.resident))
+    bundle = run_in_unit(lambda: counter.build_bundle(s.clerk, s.station))
+    later = utcnow() + timedelta(hours=counter.BUNDLE_HOURS + 1)
+    step, otp = _code(device, later)
+    record = _record(device, step, otp, [[s.haircut.id, 1]], "late")
+    result = run_in_unit(lambda: counter.sync_one(s.clerk, s.station, bundle["body"]["bundle_id"], record))
+    assert (result.outcome, result.reason) == ("refused", "expired")
+    expired = {**bundle["body"], "expires_at": later.isoformat()}
+    assert not keys.verify(expired, bundle["signature"])  # a counter cannot stretch its download
+    assert available(s.resident) == 500
