@@ -56,7 +56,24 @@ def _login(app, phone: str, client=None) -> str:
     response = client.post("/login", data={"phone": phone, "password": pg.PASSWORD}, base_url=HTTPS)
     if response.status_code not in (302, 303):
         raise RuntimeError(f"bench login for {phone} answered {response.status_code}")
+    _agree_to_privacy_notice(app, phone)
     return _cookie_header(client)
+
+
+def _agree_to_privacy_notice(app, phone: str) -> None:
+    """A measured resident has read the privacy notice, as every real one has (else pages redirect to it)."""
+    import sqlalchemy as sa
+
+    from pointsbank.db import run_in_unit
+    from pointsbank.extensions import db
+    from pointsbank.people.models import User
+    from pointsbank.privacy import consent
+
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.phone == phone))
+        if not consent.has_consented(user.id):
+            run_in_unit(lambda: consent.record_consent(user))
+        db.session.remove()
 
 
 def prepare(app, district: District, logins: int = LOGINS) -> Fixtures:

@@ -214,7 +214,11 @@ def _end_reservation(reservation: Reservation, status: str) -> bool:
 def _release(reservation: Reservation, status: str, actor_id: int | None) -> None:
     hold = db.session.get(Hold, reservation.hold_id) if reservation.hold_id else None
     if hold is not None and hold.status == "pending":
-        ledger.void_hold(hold, reason=status)
+        try:
+            with db.session.begin_nested():
+                ledger.void_hold(hold, reason=status)
+        except Conflict:
+            pass  # the holds job ended it meanwhile (expired): its points are already released
     items = items_by_id(line.item_id for line in reservation.lines)
     back = [(items[line.item_id], line.qty) for line in reservation.lines if items[line.item_id].tracks_stock]
     if back:

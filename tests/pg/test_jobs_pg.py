@@ -46,10 +46,10 @@ def test_two_schedulers_run_every_job_once(pg_app, pg_schema, tmp_path, counter_
             t.join(timeout=120)
         assert not errors, errors
 
-    rows = db.session.execute(sa.select(JobRun.job, JobRun.slot, JobRun.outcome, JobRun.holder)).all()
+    rows = db.session.execute(sa.select(JobRun.job, JobRun.slot, JobRun.outcome, JobRun.error)).all()
     per_slot: dict[tuple[str, datetime], int] = {}
-    for job, slot, outcome, _holder in rows:
-        assert outcome == "ok", (job, outcome)
+    for job, slot, outcome, error in rows:
+        assert outcome == "ok", (job, outcome, error)
         per_slot[(job, slot)] = per_slot.get((job, slot), 0) + 1
     assert set(per_slot.values()) == {1}, per_slot
     plan = registry.schedules()
