@@ -31,7 +31,7 @@ from pointsbank.stations.pricing import (
     request_hash,
 )
 from pointsbank.stations.reservations import find_reservation, reservation_usable
-from pointsbank.stations.scope import can_manage, can_operate, proxy_for
+from pointsbank.stations.scope import can_manage, can_operate, may_see_visit
 from pointsbank.stations.stock import items_by_id, move_stocks
 
 
@@ -310,9 +310,7 @@ def redemption_for(user: User, redemption_id: int) -> Redemption:
     redemption = db.session.get(Redemption, redemption_id)
     if redemption is None:
         raise NotFound("redemption_not_found")
-    if user.id in (redemption.resident_id, redemption.proxy_id) or can_operate(user, redemption.station):
-        return redemption
-    if proxy_for(user, redemption.resident_id) is not None:
+    if may_see_visit(user, redemption.resident_id, redemption.proxy_id, redemption.station):
         return redemption
     raise NotFound("redemption_not_found")
 

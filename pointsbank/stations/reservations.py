@@ -30,7 +30,7 @@ from pointsbank.stations.pricing import (
     price_lines,
     request_hash,
 )
-from pointsbank.stations.scope import acting_for, can_operate, proxy_for
+from pointsbank.stations.scope import acting_for, can_operate, may_see_visit, proxy_for
 from pointsbank.stations.stock import items_by_id, move_stocks
 
 RESERVATION_HOURS = 48
@@ -147,9 +147,7 @@ def reservation_for(user: User, reservation_id: int) -> Reservation:
     reservation = db.session.get(Reservation, reservation_id)
     if reservation is None:
         raise NotFound("reservation_not_found")
-    if user.id in (reservation.resident_id, reservation.proxy_id) or can_operate(user, reservation.station):
-        return reservation
-    if proxy_for(user, reservation.resident_id) is not None:
+    if may_see_visit(user, reservation.resident_id, reservation.proxy_id, reservation.station):
         return reservation
     raise NotFound("reservation_not_found")
 

@@ -123,3 +123,11 @@ def acting_for(user: User, resident_id: int | None) -> tuple[User, int | None]:
     if resident is None or resident.community_id is None or not resident.active:
         raise NotFound("resident_not_found")
     return resident, user.id
+
+
+def may_see_visit(user: User, resident_id: int, proxy_id: int | None, station: Station) -> bool:
+    """Who may see a redemption or reservation: the resident, the proxy who acted, any proxy of the resident,
+    or the station's staff."""
+    if user.id in (resident_id, proxy_id) or can_operate(user, station):
+        return True
+    return proxy_for(user, resident_id) is not None
