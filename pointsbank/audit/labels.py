@@ -34,6 +34,20 @@ ACTION_LABELS = {
     "redemption.refunded": _l("Redemption refunded"),
     "stock.changed": _l("Stock changed"),
     "export.downloaded": _l("Data exported"),
+    "category.created": _l("Category created"),
+    "adjustment.requested": _l("Manual adjustment waiting for a second coordinator"),
+    "adjustment.rejected": _l("Manual adjustment rejected by a second coordinator"),
+    "rule.created": _l("Rule created"),
+    "rule.updated": _l("Rule changed (new version)"),
+    "rule.retired": _l("Rule retired"),
+    "rule.award": _l("Award entered by a coordinator"),
+    "device.enrolled": _l("Phone enrolled for offline pay codes"),
+    "device.revoked": _l("Offline phone removed"),
+    "privacy.exported": _l("Personal data exported"),
+    "privacy.hours_exported": _l("Volunteer hours exported"),
+    "privacy.erasure_requested": _l("Erasure requested"),
+    "privacy.erasure_rejected": _l("Erasure request turned down"),
+    "privacy.erased": _l("Personal data erased"),
 }
 SUBJECT_LABELS = {
     "user": _l("Person"),
@@ -44,6 +58,8 @@ SUBJECT_LABELS = {
     "rule": _l("Rule"),
     "transfer": _l("Transfer"),
     "redemption": _l("Redemption"),
+    "category": _l("Report category"),
+    "pay_device": _l("Phone"),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from pointsbank.audit import service as audit
 from pointsbank.errors import Conflict, Invalid, NotFound
 from pointsbank.extensions import db
 from pointsbank.people.models import Community, User
@@ -81,12 +82,24 @@ def save_category(actor: User, community_id: int, category: ReportCategory | Non
     for key in ("rule_id", "resolve_rule_id"):
         if key in values:
             _check_rule(community_id, values[key])
-    if category is None:
+    created = category is None
+    if created:
         category = ReportCategory(community_id=community_id, time_limit_hours=72, active=True, position=100)
         db.session.add(category)
+    before = {key: getattr(category, key) for key in values if getattr(category, key) != values[key]}
     for key, value in values.items():
         setattr(category, key, value)
     db.session.flush()
+    if created or before:
+        audit.record(
+            "category.created" if created else "category.changed",
+            actor_id=actor.id,
+            community_id=community_id,
+            subject=("category", category.id),
+            details={"after": {k: values[k] for k in values}}
+            if created
+            else {"before": before, "after": {k: values[k] for k in before}},
+        )
     return category
 
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from pointsbank.audit import service as audit
 from pointsbank.db import utcnow
 from pointsbank.errors import Conflict, DomainError, Invalid, NotFound, Refused
 from pointsbank.extensions import db
@@ -261,6 +262,13 @@ def _end_redemption(actor: User, redemption: Redemption, status: str, reason: st
     redemption.ended_by_id = actor.id
     redemption.end_reason = reason[:200]
     db.session.flush()
+    audit.record(
+        f"redemption.{status}",
+        actor_id=actor.id,
+        community_id=redemption.station.community_id,
+        subject=("redemption", redemption.id),
+        details={"points": redemption.total, "transfer_id": reversal.id, "restock": restock},
+    )
     _tell_resident(redemption, "redemption.undone" if status == "undone" else "redemption.refunded")
     return redemption
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from pointsbank.audit import service as audit
 from pointsbank.errors import Invalid, NotFound, Refused
 from pointsbank.extensions import db
 from pointsbank.people.models import User
@@ -127,8 +128,16 @@ def record_stock(actor: User, item: Item, delta: int, reason: str, note: str = "
         raise Invalid("reason_required", _l("Say why the stock is adjusted."))
     if abs(delta) > 100_000:
         raise Invalid("invalid_quantity", _l("Enter a quantity other than zero."))
+    before = item.stock
     movement = move_stock(item, delta, reason, actor_id=actor.id, note=note)
     db.session.flush()
+    audit.record(
+        "stock.changed",
+        actor_id=actor.id,
+        community_id=item.station.community_id,
+        subject=("item", item.id),
+        details={"reason": reason, "delta": delta, "before": {"stock": before}, "after": {"stock": item.stock}},
+    )
     return movement
 
 
