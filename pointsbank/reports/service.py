@@ -37,6 +37,7 @@ from pointsbank.reports.scope import (
     visible_report,
 )
 from pointsbank.reports.similar import Suggestion, suggestions, suggestions_for
+from pointsbank.reports.similar import settings as duplicate_settings
 from pointsbank.reports.triage import accept, assign, bulk_assign, reject
 
 __all__ = [
@@ -60,6 +61,7 @@ __all__ = [
     "categories",
     "categories_by_rule",
     "close",
+    "duplicate_settings",
     "community_grids",
     "community_of",
     "ensure_default_categories",
