@@ -55,6 +55,9 @@ def load(instance_path: str) -> dict:
         "PB_TOKEN_DAYS": int(os.environ.get("PB_TOKEN_DAYS", "90")),
         "PB_UPLOAD_DIR": os.environ.get("PB_UPLOAD_DIR") or str(instance / "uploads"),
         "PB_PORT": int(os.environ.get("PB_PORT", "5000")),
+        # Duplicate suggestions for reports: within this many metres, or the same grid and place text, and days.
+        "PB_DUPLICATE_METRES": int(os.environ.get("PB_DUPLICATE_METRES", "100")),
+        "PB_DUPLICATE_DAYS": int(os.environ.get("PB_DUPLICATE_DAYS", "7")),
         "API_TITLE": "pointsbank 幸福银行",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

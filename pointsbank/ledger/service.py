@@ -36,6 +36,7 @@ from pointsbank.ledger.models import Account, Adjustment, Entry, Hold, Transfer
 from pointsbank.ledger.posting import award, donate, fund_award, post, spend
 from pointsbank.ledger.reversal import reverse
 from pointsbank.ledger.statement import FLOWS, StatementLine, StatementPage, statement, statement_page
+from pointsbank.ledger.subjects import resident_totals, unreversed_transfers
 
 __all__ = [
     "Account",
@@ -75,11 +76,13 @@ __all__ = [
     "reject_adjustment",
     "request_adjustment",
     "resident_account",
+    "resident_totals",
     "reverse",
     "spend",
     "spend_accounts",
     "statement",
     "statement_page",
     "station_account",
+    "unreversed_transfers",
     "void_hold",
 ]

@@ -23,7 +23,8 @@ def N_(message: str) -> str:
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "accept": (frozenset({"submitted"}), "accepted"),
     "reject": (frozenset({"submitted"}), "rejected"),
-    "duplicate": (frozenset({"submitted"}), "duplicate"),
+    # Any report not rejected may join a duplicate group (reports.duplicates reverses what it was paid).
+    "duplicate": (frozenset({"submitted", "accepted", "assigned", "resolved", "closed"}), "duplicate"),
     "assign": (frozenset({"accepted", "assigned"}), "assigned"),
     "resolve": (frozenset({"assigned"}), "resolved"),
     "close": (frozenset({"resolved"}), "closed"),

@@ -64,7 +64,17 @@ def _page(query: sa.Select, page: int, per_page: int) -> tuple[list[Report], int
         .limit(per_page)
         .offset((max(page, 1) - 1) * per_page)
     ).all()
+    load_points(items)
     return list(items), total
+
+
+def load_points(reports) -> None:
+    """Read the points of many reports from the ledger in one statement (shown on lists)."""
+    from pointsbank.ledger import service as ledger
+
+    totals = ledger.resident_totals("report", [r.id for r in reports])
+    for report in reports:
+        report.__dict__["_points_awarded"] = totals.get(report.id, 0)
 
 
 # ---------------------------------------------------------------- hot topics

@@ -53,6 +53,8 @@ class Report(IdMixin, TimestampMixin, db.Model):
         ),
         sa.CheckConstraint("satisfaction is null or satisfaction between 1 and 5", name="ck_report_satisfaction"),
         sa.Index("ix_report_community_status", "community_id", "status", "created_at"),
+        # Duplicate suggestions: same community and category within a span of days.
+        sa.Index("ix_report_duplicate_probe", "community_id", "category_id", "created_at"),
     )
     community_id: Mapped[int] = mapped_column(sa.ForeignKey("community.id"))
     reporter_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
@@ -69,7 +71,6 @@ class Report(IdMixin, TimestampMixin, db.Model):
     assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     department: Mapped[str] = mapped_column(sa.String(80), default="")
     satisfaction: Mapped[int | None] = mapped_column()
-    points_awarded: Mapped[int] = mapped_column(default=0)
     award_note: Mapped[str] = mapped_column(sa.String(200), default="")
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -89,6 +90,16 @@ class Report(IdMixin, TimestampMixin, db.Model):
     photos: Mapped[list[ReportPhoto]] = relationship(
         back_populates="report", order_by="ReportPhoto.id", cascade="all, delete-orphan"
     )
+
+    @property
+    def points_awarded(self) -> int:
+        """Points the reporter holds for this report: the sum of the ledger's transfers for it (never kept by hand)."""
+        known = self.__dict__.get("_points_awarded")
+        if known is not None:
+            return known
+        from pointsbank.ledger import service as ledger
+
+        return ledger.resident_totals("report", [self.id])[self.id] if self.id else 0
 
     @property
     def due_at(self) -> datetime:

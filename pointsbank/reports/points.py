@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext
 
 from pointsbank.extensions import db
+from pointsbank.ledger import service as ledger
 from pointsbank.people.models import User
 from pointsbank.reports.flow import N_, record_event, replayed, tell_reporter
 from pointsbank.reports.models import Report
@@ -13,7 +14,7 @@ from pointsbank.rules.models import Rule
 
 
 def award_reporter(report: Report, rule_id: int | None, stage: str, actor: User, label: str) -> int:
-    """Pay the reporter under the rule's version in force; returns the points posted."""
+    """Pay the reporter under the rule's version in force; returns the points that moved now (0 on a replay)."""
     if rule_id is None:
         return 0
     rule = db.session.get(Rule, rule_id)
@@ -25,6 +26,7 @@ def award_reporter(report: Report, rule_id: int | None, stage: str, actor: User,
     if not rules.accepts(version, evidence):  # the rule asks for a check-in or a witness: it cannot pay a report
         report.award_note = gettext("The category's rule does not pay for reports.")[:200]
         return 0
+    before = ledger.resident_totals("report", [report.id])[report.id]
     outcome = rules.award_under_rule(
         report.reporter,
         version,
@@ -34,12 +36,13 @@ def award_reporter(report: Report, rule_id: int | None, stage: str, actor: User,
         subject=("report", report.id),
         evidence=evidence,
     )
-    report.points_awarded += outcome.awarded if outcome.status == "posted" else 0
+    report.__dict__.pop("_points_awarded", None)
+    moved = ledger.resident_totals("report", [report.id])[report.id] - before if outcome.status == "posted" else 0
     if outcome.cap_note:
         report.award_note = str(outcome.cap_note)[:200]
     elif outcome.status == "pending":
         report.award_note = gettext("Points wait for a coordinator's approval.")[:200]
-    return outcome.awarded if outcome.status == "posted" else 0
+    return max(moved, 0)
 
 
 def record_decision(pending) -> None:
@@ -53,7 +56,6 @@ def record_decision(pending) -> None:
     decider = db.session.get(User, pending.decided_by) if pending.decided_by else None
     record_event(report, decider, "points", report.status, report.status, pending.reason or "", key)
     if pending.status == "approved" and pending.awarded_points:
-        report.points_awarded += pending.awarded_points
         report.award_note = (pending.cap_note or "")[:200]
         tell_reporter(
             report,

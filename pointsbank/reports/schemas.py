@@ -174,6 +174,21 @@ class ReportDuplicateSchema(ma.Schema):
     note = ma.fields.String(**NOTE)
 
 
+class DuplicateSuggestionSchema(ma.Schema):
+    report_id = ma.fields.Function(lambda s: s.report.id)
+    status = ma.fields.Function(lambda s: s.report.status, metadata={"enum": list(STATUSES)})
+    created_at = ma.fields.Function(lambda s: s.report.created_at.isoformat())
+    match = ma.fields.String(metadata={"enum": ["distance", "place"]})
+    metres = ma.fields.Float(allow_none=True, metadata={"description": "Distance when both reports have coordinates"})
+    joined = ma.fields.Boolean(metadata={"description": "Already in the same duplicate group"})
+
+
+class DuplicateSuggestionsSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(DuplicateSuggestionSchema))
+    metres = ma.fields.Integer(metadata={"description": "The distance setting (PB_DUPLICATE_METRES)"})
+    days = ma.fields.Integer(metadata={"description": "The span of days setting (PB_DUPLICATE_DAYS)"})
+
+
 class ReportAssignSchema(ma.Schema):
     assignee_id = ma.fields.Integer(
         validate=ma.validate.Range(min=1, max=2**31 - 1),

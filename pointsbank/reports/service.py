@@ -9,6 +9,7 @@ from pointsbank.reports.categories import (
     get_category,
     save_category,
 )
+from pointsbank.reports.duplicates import Marked, mark, mark_duplicate, original_id
 from pointsbank.reports.flow import N_, TRANSITIONS, replayed, tell_reporter
 from pointsbank.reports.intake import Filing, file_report
 from pointsbank.reports.lists import (
@@ -35,7 +36,9 @@ from pointsbank.reports.scope import (
     visible_photo,
     visible_report,
 )
-from pointsbank.reports.triage import accept, assign, bulk_assign, mark_duplicate, reject
+from pointsbank.reports.similar import Suggestion, suggestions, suggestions_for
+from pointsbank.reports.similar import settings as duplicate_settings
+from pointsbank.reports.triage import accept, assign, bulk_assign, reject
 
 __all__ = [
     "AUTOCLOSE_DAYS",
@@ -45,6 +48,8 @@ __all__ = [
     "SHANGHAI",
     "TRANSITIONS",
     "Filing",
+    "Marked",
+    "Suggestion",
     "HotTopic",
     "TriageFilter",
     "accept",
@@ -56,6 +61,7 @@ __all__ = [
     "categories",
     "categories_by_rule",
     "close",
+    "duplicate_settings",
     "community_grids",
     "community_of",
     "ensure_default_categories",
@@ -67,7 +73,9 @@ __all__ = [
     "is_manager",
     "managed_community",
     "managed_community_ids",
+    "mark",
     "mark_duplicate",
+    "original_id",
     "mark_read",
     "my_reports",
     "notices",
@@ -77,6 +85,8 @@ __all__ = [
     "reject",
     "reopen",
     "save_category",
+    "suggestions",
+    "suggestions_for",
     "replayed",
     "resolve",
     "tell_reporter",

@@ -1,4 +1,4 @@
-"""Triage: accept (and pay), reject, mark as duplicate, assign to a grid worker or department, in bulk."""
+"""Triage: accept (and pay), reject, assign to a grid worker or department, in bulk."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from pointsbank.db import utcnow
-from pointsbank.errors import Invalid, NotFound, Refused
+from pointsbank.errors import Invalid, NotFound
 from pointsbank.extensions import db
 from pointsbank.people.models import User
 from pointsbank.reports.flow import N_, move, replayed, require_manager, tell_reporter
@@ -45,32 +45,6 @@ def reject(report: Report, actor: User, reason: str) -> Report:
     report.status_note = reason[:2000]
     report.closed_at = utcnow()
     tell_reporter(report, N_("Your report #%(id)s was not accepted: %(reason)s"), reason=reason)
-    db.session.flush()
-    return report
-
-
-def mark_duplicate(report: Report, actor: User, original_id: int, note: str = "") -> Report:
-    """Mark a report as a duplicate of an earlier one; only the first reporter is paid."""
-    require_manager(actor, report)
-    original = db.session.get(Report, original_id)
-    if original is None or original.community_id != report.community_id or original.id == report.id:
-        raise Invalid("unknown_original", _l("Choose an earlier report of the same community."))
-    if original.id > report.id:
-        raise Refused("original_must_be_earlier", _l("The original must be the earlier report."))
-    if original.status in ("duplicate", "rejected"):
-        raise Refused("original_not_valid", _l("The original report was itself rejected or a duplicate."))
-    move(report, actor, "duplicate", note or f"#{original.id}")
-    report.duplicate_of_id = original.id
-    report.status_note = (note or "").strip()[:2000]
-    report.closed_at = utcnow()
-    tell_reporter(
-        report,
-        N_(
-            "Your report #%(id)s was marked as a duplicate of report #%(original)s, which is "
-            "already being handled. Thank you."
-        ),
-        original=original.id,
-    )
     db.session.flush()
     return report
 

@@ -120,12 +120,14 @@ def test_only_the_first_reporter_of_a_duplicate_is_paid(world, make_report):
     assert _balance(world.bob) == 0
 
 
-def test_the_later_report_cannot_be_the_original(world, make_report):
+def test_marking_the_earlier_report_marks_the_later_one(world, make_report):
     first = make_report(world.alice, world.category)
     second = make_report(world.bob, world.category)
-    _refused("original_must_be_earlier", service.mark_duplicate, first, world.coordinator, second.id)
     _refused("unknown_original", service.mark_duplicate, first, world.coordinator, first.id)
+    _do(service.mark_duplicate, first, world.coordinator, second.id)  # a mark points at the earliest filed
     assert db.session.get(Report, first.id).status == "submitted"
+    later = db.session.get(Report, second.id)
+    assert (later.status, later.duplicate_of_id) == ("duplicate", first.id)
 
 
 def test_illegal_transitions_are_refused_with_stable_codes(world, make_report):

@@ -157,9 +157,22 @@ def reject_report(data, report_id: int):
 @api_auth
 @unit_of_work
 def duplicate_report(data, report_id: int):
-    """Mark a submitted report as a duplicate of an earlier one (not paid)."""
-    report = service.visible_report(current_user, report_id, for_update=True)
+    """Mark two reports as one problem, in either order: the earliest filed is the original and is paid; a
+    duplicate's points are reversed. Marking reports already in one group changes nothing."""
+    report = service.visible_report(current_user, report_id)  # the mark locks in its own order
     return service.mark_duplicate(report, current_user, data["duplicate_of_id"], data["note"])
+
+
+@blp.get("/reports/<int:report_id>/duplicate-suggestions")
+@blp.response(200, s.DuplicateSuggestionsSchema)
+@blp.doc(security=SECURITY)
+@errors(401, 404)
+@api_auth
+def duplicate_suggestions(report_id: int):
+    """Likely duplicates: same community and category, near (metres or same grid and place text), within days."""
+    report = service.visible_report(current_user, report_id)
+    metres, days = service.duplicate_settings()
+    return {"items": service.suggestions(report), "metres": metres, "days": days}
 
 
 @blp.post("/reports/<int:report_id>/assign")

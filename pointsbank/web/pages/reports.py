@@ -140,6 +140,7 @@ def detail(report_id: int):
     """One report: status, history, photos; the actions the viewer may take."""
     report = service.visible_report(current_user, report_id)
     manager = service.is_manager(current_user, report.community_id)
+    similar = service.suggestions(report) if report.status != "rejected" else []
     form = ActionForm()
     form.assignee_id.choices = [(0, _("Choose"))] + [(u.id, u.name) for u in service.grid_workers(report.community_id)]
     return render_template(
@@ -149,6 +150,7 @@ def detail(report_id: int):
         form=form,
         is_reporter=report.reporter_id == current_user.id,
         is_assignee=report.assignee_id == current_user.id,
+        similar=similar,
     )
 
 
@@ -184,7 +186,8 @@ def _done(report_id: int, message: str):
 def act(report_id: int, action: str):
     """Apply one status action from the detail page."""
     form = _action_form()
-    report = service.visible_report(current_user, report_id, for_update=True)
+    # A duplicate mark locks the reports of both groups in its own order; other actions lock this one.
+    report = service.visible_report(current_user, report_id, for_update=action != "duplicate")
     note = (form.note.data or "").strip()
     if action == "accept":
         service.accept(report, current_user, note)
@@ -280,6 +283,7 @@ def triage():
     )
     page = page_arg()
     reports, total = service.triage(current_user, flt, page=page, per_page=PER_PAGE)
+    similar = service.suggestions_for(reports)
     community_ids = sorted(service.managed_community_ids(current_user) or {r.community_id for r in reports})
     categories, grids, workers = [], [], []
     for community_id in community_ids:
@@ -291,6 +295,7 @@ def triage():
     return render_template(
         "reports/triage.html",
         reports=reports,
+        similar=similar,
         total=total,
         page=page,
         per_page=PER_PAGE,
