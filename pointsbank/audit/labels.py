@@ -35,6 +35,7 @@ ACTION_LABELS = {
     "stock.changed": _l("Stock changed"),
     "export.downloaded": _l("Data exported"),
     "category.created": _l("Category created"),
+    "report.duplicate_marked": _l("Reports joined as duplicates"),
     "adjustment.requested": _l("Manual adjustment waiting for a second coordinator"),
     "adjustment.rejected": _l("Manual adjustment rejected by a second coordinator"),
     "rule.created": _l("Rule created"),
