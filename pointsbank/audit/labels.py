@@ -35,6 +35,8 @@ ACTION_LABELS = {
     "stock.changed": _l("Stock changed"),
     "export.downloaded": _l("Data exported"),
     "category.created": _l("Category created"),
+    "card.revoked": _l("Resident card reported lost"),
+    "card.reissued": _l("New resident card made"),
     "report.duplicate_marked": _l("Reports joined as duplicates"),
     "adjustment.requested": _l("Manual adjustment waiting for a second coordinator"),
     "adjustment.rejected": _l("Manual adjustment rejected by a second coordinator"),

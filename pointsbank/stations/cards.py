@@ -9,6 +9,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from pointsbank.audit import service as audit
 from pointsbank.db import utcnow
 from pointsbank.errors import DomainError, Forbidden, Invalid, NotFound, Refused
 from pointsbank.extensions import db
@@ -119,19 +120,59 @@ def set_card_pin(resident: User, pin: str) -> ResidentCard:
     card.pin_hash = generate_password_hash(pin, method=method)
     card.failed_attempts = 0
     card.locked_until = None
-    card.revoked_at = None
     db.session.flush()
     return card
 
 
-def reissue_card(resident: User) -> ResidentCard:
-    """A lost card: new secret, the old printed card stops working."""
+def resident_for_card_staff(actor: User, resident_id: int) -> User:
+    """A resident whose card a coordinator of their community (or an admin) may report lost or reissue."""
+    resident = db.session.get(User, resident_id) if isinstance(resident_id, int) and 0 < resident_id <= MAX_ID else None
+    if resident is None or resident.community_id is None:
+        raise NotFound("resident_not_found")
+    if not (actor.is_admin or resident.community_id in actor.coordinated_community_ids()):
+        raise NotFound("resident_not_found")
+    return resident
+
+
+def _card_audit(action: str, actor: User, resident: User, card: ResidentCard) -> None:
+    audit.record(
+        action,
+        actor_id=actor.id,
+        community_id=resident.community_id,
+        subject=("user", resident.id),
+        details={"card_id": card.id},
+    )
+
+
+def report_card_lost(actor: User, resident: User) -> ResidentCard:
+    """A lost card: its QR is refused with `revoked` from now on (once; a repeat changes nothing)."""
     card = card_of(resident)
     if card is None:
-        raise NotFound("card_not_found")
-    card.secret = codes.new_secret()
-    db.session.flush()
+        raise NotFound("card_not_found", _l("This resident has no card."))
+    if card.revoked_at is None:
+        card.revoked_at = utcnow()
+        db.session.flush()
+        _card_audit("card.revoked", actor, resident, card)
     return card
+
+
+def reissue_card(resident: User, actor: User | None = None) -> ResidentCard:
+    """A new card to print: new secret, same PIN; the old printed card is refused with `revoked`."""
+    card = card_of(resident)
+    if card is None:
+        raise NotFound("card_not_found", _l("This resident has no card."))
+    card.previous_secret = card.secret
+    card.secret = codes.new_secret()
+    card.revoked_at = None
+    card.failed_attempts = 0
+    card.locked_until = None
+    db.session.flush()
+    _card_audit("card.reissued", actor or resident, resident, card)
+    return card
+
+
+def card_revoked() -> Refused:
+    return Refused("revoked", _l("This card was reported lost. Ask the resident for the new card."))
 
 
 def card_to_pay_code(clerk: User, station: Station, text: str, pin: str) -> PayCode | DomainError:
@@ -145,8 +186,11 @@ def card_to_pay_code(clerk: User, station: Station, text: str, pin: str) -> PayC
     if parsed.kind != codes.CARD:
         raise codes.invalid_code()
     card = db.session.scalar(sa.select(ResidentCard).where(ResidentCard.secret == parsed.secret))
-    if card is None or card.revoked_at is not None:
-        raise codes.invalid_code()
+    if card is None:
+        replaced = db.session.scalar(sa.select(ResidentCard.id).where(ResidentCard.previous_secret == parsed.secret))
+        raise card_revoked() if replaced is not None else codes.invalid_code()
+    if card.revoked_at is not None:
+        raise card_revoked()
     now = utcnow()
     if card.locked_until is not None and aware(card.locked_until) > now:
         return Refused("pin_locked", _l("Too many wrong PINs. The card is locked for 15 minutes."))

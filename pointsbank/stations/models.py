@@ -167,6 +167,8 @@ class ResidentCard(IdMixin, TimestampMixin, db.Model):
     failed_attempts: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The secret of the card it replaced: that printed card answers `revoked`, not `invalid`.
+    previous_secret: Mapped[str | None] = mapped_column(sa.String(32), index=True)
     resident: Mapped[User] = relationship()
 
 

@@ -263,6 +263,11 @@ class CardSchema(ma.Schema):
     qr = ma.fields.String()
 
 
+class CardStateSchema(ma.Schema):
+    card_id = ma.fields.Integer(attribute="id")
+    revoked_at = UTCTime(allow_none=True)
+
+
 class ProxyArgsSchema(ma.Schema):
     resident_id = ma.fields.Integer(required=True, validate=DB_ID)
     proxy_user_id = ma.fields.Integer(required=True, validate=DB_ID)

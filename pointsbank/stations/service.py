@@ -19,6 +19,8 @@ from pointsbank.stations.cards import (
     register_proxy,
     register_proxy_by_ids,
     reissue_card,
+    report_card_lost,
+    resident_for_card_staff,
     set_card_pin,
 )
 from pointsbank.stations.catalogue import (
@@ -175,6 +177,8 @@ __all__ = [
     "register_proxy",
     "register_proxy_by_ids",
     "reissue_card",
+    "report_card_lost",
+    "resident_for_card_staff",
     "reservation_for",
     "reservation_hours",
     "reserve",

@@ -12,6 +12,7 @@ from pointsbank.stations import service as svc
 from pointsbank.stations.models import Item, Reservation
 from pointsbank.web.api.base import IDEMPOTENCY_HEADER, SECURITY, ApiBlueprint, ErrorSchema, api_auth, idempotency_key
 from pointsbank.web.api.pagination import PageArgsSchema, page_of_query
+from pointsbank.web.api.stations_cards import blp as cards_blp
 
 blp = ApiBlueprint(
     "api_stations", __name__, url_prefix="/api/v1", description="Stations, items, stock, codes, redemptions"
@@ -465,3 +466,6 @@ def register_proxy(data):
 def end_proxy(proxy_id: int):
     """Stop a proxy relation."""
     svc.end_proxy(current_user, svc.get_proxy(proxy_id))
+
+
+extra_blps = [cards_blp]

@@ -434,26 +434,6 @@ def mine():
     return render_template("stations/mine.html", redemptions=redemptions, reservations=reservations)
 
 
-@bp.route("/card", methods=["GET", "POST"])
-@login_required
-@unit_of_work
-def card():
-    """My printable resident card: a static QR plus the PIN I choose."""
-    if current_user.community_id is None:
-        raise NotFound("not_resident")
-    form = f.PinForm()
-    if form.validate_on_submit():
-        if form.pin.data != form.pin2.data:
-            form.pin2.errors.append(_("The two PINs are not the same."))
-        else:
-            svc.set_card_pin(current_user, form.pin.data)
-            flash(_("PIN saved. Print the card and keep the PIN to yourself."), "success")
-            return redirect(url_for("stations.card"))
-    existing = svc.card_of(current_user)
-    qr = codes.qr_data_uri(svc.card_payload(existing)) if existing else None
-    return render_template("stations/card.html", form=form, card=existing, qr=qr)
-
-
 @bp.route("/proxies", methods=["GET", "POST"])
 @login_required
 @unit_of_work
@@ -487,3 +467,6 @@ def end_proxy(proxy_id: int):
 
 
 __all__ = ["Station", "bp", "home_links"]
+
+
+from pointsbank.web.pages import stations_cards  # noqa: E402,F401  (card routes on this blueprint)
