@@ -112,3 +112,41 @@ def test_cli_list_and_run_once(app):
     assert "ok" in result.output.split("seal", 1)[1].splitlines()[0]
     result = runner_cli.invoke(args=["jobs", "run-once", "nosuch"])
     assert result.exit_code == 2 and "one of" in result.output
+
+
+def test_report_places_are_deleted_after_each_communitys_retention(
+    app, make_community, make_user, make_category, make_report
+):
+    from pointsbank.reports.models import Report
+
+    now = at("2026-12-03T11:47:30+00:00")
+    short, long_ = make_community(), make_community()
+    short.coordinate_retention_days = 30
+    long_.coordinate_retention_days = 365
+    db.session.commit()
+    filed = {}
+    for community in (short, long_):
+        resident = make_user("resident", community=community)
+        category = make_category(community, "设施损坏")
+        for age in (40, 10):
+            report = make_report(resident, category, lat=29.561234, lon=106.452111)
+            filed[(community.id, age)] = report.id
+            db.session.execute(
+                sa.update(Report).where(Report.id == report.id).values(created_at=now - timedelta(days=age))
+            )
+    db.session.commit()
+    outcomes = runner.tick(now, holder="a")
+    assert outcomes["report-places"] == "ok"
+    db.session.expire_all()
+
+    def place(key):
+        report = db.session.get(Report, filed[key])
+        return report.lat, report.lon
+
+    assert place((short.id, 40)) == (None, None)
+    assert place((short.id, 10)) == (29.561234, 106.452111)
+    assert place((long_.id, 40)) == (29.561234, 106.452111)
+    assert place((long_.id, 10)) == (29.561234, 106.452111)
+    run = db.session.scalar(sa.select(JobRun).where(JobRun.job == "report-places"))
+    assert run.summary == {"cleared": 1}
+    assert run_in_unit(lambda: registry.JOBS["report-places"].run(now)) == {"cleared": 0}

@@ -29,7 +29,7 @@ def test_resident_home_shows_balance_pay_code_and_six_actions(client, login, mak
         "/reports/new",
         "/stations/",
         "/insights/",
-        "/reports/notices",
+        "/notices/",
     ]
     # Account and tokens are under 我的, not on the home page.
     assert "/account/tokens" not in page and 'class="tile"' not in page

@@ -80,6 +80,7 @@ def test_requests_xml_layout(client, world):
     assert request.findtext("service_request_id") == str(world.report.id)
     assert request.findtext("status") == "open"
     assert request.findtext("service_name") == "设施损坏"
+    assert request.findtext("lat") == "29.561" and request.findtext("long") == "106.452"
     one = _xml(client.get(f"/open311/v2/requests/{world.report.id}.xml"))
     assert one.tag == "service_requests" and len(one.findall("request")) == 1
 

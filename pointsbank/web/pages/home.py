@@ -60,7 +60,7 @@ def _resident_context(user) -> dict:
         Action("report", _("Snap a problem"), url_for("reports.new")),
         Action("stations", _("Stations"), url_for("stations.index")),
         Action("champions", _("Champions"), url_for("insights.index")),
-        Action("messages", _("Messages"), url_for("reports.notices"), unread),
+        Action("messages", _("Messages"), url_for("notices.index"), unread),
     ]
     return {
         "balance": ledger.balance_of(account),

@@ -1,4 +1,4 @@
-"""Pages: file a report (随手拍), my reports and notices; the coordinator's triage queue and hot topics."""
+"""Pages: file a report (随手拍), my reports; the coordinator's triage queue and hot topics."""
 
 from __future__ import annotations
 
@@ -221,36 +221,10 @@ def act(report_id: int, action: str):
 
 
 @bp.get("/notices")
-@login_required
 def notices():
-    """My in-app notices, newest first."""
-    page = page_arg()
-    items, total = service.notices(current_user.id, page=page, per_page=PER_PAGE)
-    return render_template(
-        "reports/notices.html", notices=items, total=total, page=page, per_page=PER_PAGE, form=ActionForm()
-    )
-
-
-@bp.post("/notices/<int:notice_id>/open")
-@login_required
-@unit_of_work
-def open_notice(notice_id: int):
-    """Mark a notice read and follow its link."""
-    _action_form()
-    notice = service.get_notice(current_user.id, notice_id)
-    service.mark_read(current_user.id, notice_id)
-    target = notice.link if notice.link.startswith("/") and not notice.link.startswith("//") else None
-    return redirect(target or url_for("reports.notices"))
-
-
-@bp.post("/notices/read-all")
-@login_required
-@unit_of_work
-def read_all():
-    """Mark all my notices read."""
-    _action_form()
-    service.mark_read(current_user.id)
-    return redirect(url_for("reports.notices"))
+    """The notice centre moved to /notices/ (one centre for every feature)."""
+    page = request.args.get("page", type=int)
+    return redirect(url_for("notices.index", page=page) if page and page > 1 else url_for("notices.index"))
 
 
 # ---------------------------------------------------------------- coordinator
