@@ -238,3 +238,16 @@ def test_split_adjustments_and_their_reversal_show_the_second_coordinator(client
     login(second)
     assert client.post(f"/api/v1/adjustments/{body['id']}/approve").get_json()["status"] == "posted"
     assert ledger.balance(account).balance == 200
+
+
+def test_statement_api_gives_the_memo_in_the_readers_language(client, login, make_user, award_points):
+    resident = make_user()
+    award_points(resident, 12, memo="随手拍：井盖破损（已受理）")
+    login(resident)
+    me = client.get("/api/v1/accounts/me").get_json()
+    (line,) = client.get(f"/api/v1/accounts/{me['id']}/entries").get_json()["items"]
+    assert line["memo"] == line["memo_text"] == "随手拍：井盖破损（已受理）"
+    run_in_unit(lambda: setattr(db.session.merge(resident), "locale", "en"))
+    (line,) = client.get(f"/api/v1/accounts/{me['id']}/entries").get_json()["items"]
+    assert line["memo"] == "随手拍：井盖破损（已受理）"  # stored as written
+    assert line["memo_text"].startswith("Report") and "accepted" in line["memo_text"] and "：" not in line["memo_text"]

@@ -15,6 +15,7 @@ from pointsbank.ledger import expiry, lookup
 from pointsbank.ledger import schemas as s
 from pointsbank.ledger import service as ledger
 from pointsbank.ledger.models import Account, Adjustment
+from pointsbank.notices.memos import render_memo
 from pointsbank.web.api.base import IDEMPOTENCY_HEADER, SECURITY, ApiBlueprint, api_auth, errors, idempotency_key
 from pointsbank.web.api.pagination import page_of
 
@@ -84,7 +85,8 @@ def account_entries(args, account_id: int):
     """The statement, newest first, keyset-paged (before=/after=), filtered by flow (earned/spent) and reason text."""
     account = ledger.account_in_scope(current_user, account_id)
     page = ledger.statement_page(account, **args)
-    return {"items": page.lines, "per_page": args["per_page"], "newer": page.newer, "older": page.older}
+    items = [dict(vars(line), memo_text=render_memo(line.memo, line.kind)) for line in page.lines]
+    return {"items": items, "per_page": args["per_page"], "newer": page.newer, "older": page.older}
 
 
 @blp.post("/donations")
