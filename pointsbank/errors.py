@@ -131,9 +131,15 @@ def register_error_handlers(app: Flask) -> None:
             if isinstance(data, dict) and data.get("messages"):
                 details = {"fields": data["messages"]}
             code = getattr(err, "pb_code", None)
-            return jsonify(http_error_body(status, err.description or err.name, code, details)), status
+            body = jsonify(http_error_body(status, err.description or err.name, code, details))
+            return body, status, _allow(err)
         template = f"errors/{status}.html" if status in (403, 404, 429, 413) else "errors/generic.html"
-        return render_template(template, error=err), status
+        return render_template(template, error=err), status, _allow(err)
+
+    def _allow(err: HTTPException) -> dict:
+        """A 405 names the methods the address does take (RFC 9110)."""
+        methods = getattr(err, "valid_methods", None)
+        return {"Allow": ", ".join(sorted(methods))} if err.code == 405 and methods else {}
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):

@@ -37,3 +37,11 @@ def test_refused_api_call_answers_json(refusing_app):
     answer = refusing_app.test_client().get("/test-refuse", headers={"Accept": "application/json"})
     assert answer.status_code == 422
     assert answer.get_json() == {"error": {"code": "test_refused", "message": "Refused for the test."}}
+
+
+def test_a_405_names_the_allowed_methods_in_json_and_html(client):
+    api = client.delete("/api/v1/openapi.json")
+    assert api.status_code == 405 and "GET" in api.headers["Allow"]
+    assert api.get_json()["error"]["code"] == "method_not_allowed"
+    page = client.put("/login")
+    assert page.status_code == 405 and "POST" in page.headers["Allow"] and "GET" in page.headers["Allow"]
