@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -16,6 +17,20 @@ from pointsbank.people.models import ApiToken, Community, Street, User, UserSess
 
 # The key in the signed session cookie that names the server-side session.
 SESSION_KEY = "_pb_sid"
+
+
+# Scalar columns other features add to the per-request user load: name -> factory(user id column) -> SQL expression.
+_USER_COLUMNS: dict[str, Callable[[sa.ColumnElement], sa.ColumnElement]] = {}
+
+
+def add_user_column(name: str, factory: Callable[[sa.ColumnElement], sa.ColumnElement]) -> None:
+    """Load one more scalar with the session and user (same query); read it with loaded_value(user, name)."""
+    _USER_COLUMNS[name] = factory
+
+
+def loaded_value(user: User, name: str, default=None):
+    """A scalar loaded with this request's user, or default if it was not loaded with them."""
+    return getattr(user, "pb_loaded", {}).get(name, default)
 
 
 def digest(secret: str) -> str:
@@ -61,9 +76,10 @@ def start(user: User, address: str | None = None) -> str:
 def load(secret: str) -> UserSession | None:
     """The live session for this cookie secret with its user and roles (one query), touched every few minutes."""
     now = utcnow()
-    record = (
-        db.session.scalars(
-            sa.select(UserSession)
+    names = list(_USER_COLUMNS)
+    row = (
+        db.session.execute(
+            sa.select(UserSession, *(_USER_COLUMNS[n](UserSession.user_id).label(n) for n in names))
             .where(
                 UserSession.secret_hash == digest(secret),
                 UserSession.ended_at.is_(None),
@@ -74,8 +90,10 @@ def load(secret: str) -> UserSession | None:
         .unique()
         .first()
     )
+    record = row[0] if row is not None else None
     if record is None:
         return None
+    record.user.pb_loaded = dict(zip(names, row[1:], strict=True))
     if now - record.last_seen_at > _touch_every():
         _set(record.id, last_seen_at=now)
     return record

@@ -6,7 +6,7 @@ from pointsbank.audit import service as audit
 from pointsbank.errors import NotFound
 from pointsbank.extensions import db
 from pointsbank.privacy.certificates import certificates_of, issue, mask_name, token_of, verify
-from pointsbank.privacy.consent import consents_of, has_consented, record_consent
+from pointsbank.privacy.consent import consents_of, has_consented, record_consent, user_has_consented
 from pointsbank.privacy.erasure import approve, pending_request, pseudonym, reject, request_erasure, requests_for
 from pointsbank.privacy.export import archive, collect
 from pointsbank.privacy.models import ErasureRequest
@@ -33,6 +33,7 @@ __all__ = [
     "person_for",
     "pseudonym",
     "record_consent",
+    "user_has_consented",
     "registry",
     "reject",
     "request_erasure",

@@ -80,3 +80,32 @@ def test_balance_json_reads_one_statement_beyond_the_user(client, login, make_us
     with counted() as seen:
         assert client.get("/api/v1/accounts/me").status_code == 200
     assert len(beyond_user(seen)) <= JSON_BEYOND_USER, seen
+
+
+def check_consent_gate_costs_no_statement(app, client, resident) -> None:
+    """With the consent gate on, an agreed resident's page costs what it costs with it off; a new version asks."""
+    from pointsbank.db import run_in_unit
+    from pointsbank.privacy import service as privacy
+
+    client.get("/ledger/")
+    with counted() as gate_off:
+        assert client.get("/ledger/").status_code == 200
+    app.config["PB_PRIVACY_CONSENT"] = True
+    run_in_unit(lambda: privacy.record_consent(resident))
+    with counted() as gate_on:
+        assert client.get("/ledger/").status_code == 200
+    assert len(gate_on) == len(gate_off) <= BALANCE_PAGE_BUDGET, gate_on
+    consent_reads = [s for s in gate_on if "FROM privacy_consent" in s]
+    assert len(consent_reads) == 1 and "FROM user_session" in consent_reads[0], gate_on  # inside the user's query
+    app.config["PB_PRIVACY_NOTICE_VERSION"] = "2099-01"
+    with counted() as asked:
+        answer = client.get("/ledger/")
+    assert answer.status_code == 302 and "/privacy/notice" in answer.headers["Location"]
+    assert len(asked) <= len(gate_on), asked
+
+
+def test_consent_gate_costs_no_statement_and_a_new_version_asks_again(app, client, login, make_user, award_points):
+    resident = make_user()
+    award_points(resident, 5)
+    login(resident)
+    check_consent_gate_costs_no_statement(app, client, resident)

@@ -42,7 +42,7 @@ def _privacy_gate():
         not current_app.config.get("PB_PRIVACY_CONSENT", True)
         or request.endpoint in _OPEN
         or request.path.startswith(("/api/", "/static/", "/open311/"))
-        or privacy.has_consented(current_user.id)
+        or privacy.user_has_consented(current_user)
     ):
         return None
     return redirect(url_for("privacy.notice", next=request.full_path if request.method == "GET" else None))
