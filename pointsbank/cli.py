@@ -20,6 +20,7 @@ FEATURE_CLIS = (
     "audit",
     "jobs",
     "notices",
+    "objections",
 )
 
 

@@ -30,6 +30,7 @@ FEATURES = (
     "notices",
     "offline",
     "privacy",
+    "objections",
 )
 LOCALE = "zh_Hans"
 

@@ -6,6 +6,7 @@ from pointsbank.insights.models import *  # noqa: F403
 from pointsbank.jobs.models import *  # noqa: F403
 from pointsbank.ledger.models import *  # noqa: F403
 from pointsbank.notices.models import *  # noqa: F403
+from pointsbank.objections.models import *  # noqa: F403
 from pointsbank.offline.models import *  # noqa: F403
 from pointsbank.people.models import *  # noqa: F403
 from pointsbank.privacy.models import *  # noqa: F403

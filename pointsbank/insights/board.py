@@ -1,4 +1,4 @@
-"""The public board (公示): every award of a week with totals, and its CSV export."""
+"""The public board (公示): every award of a week with its 公示 state and totals, and its CSV export."""
 
 from __future__ import annotations
 
@@ -10,12 +10,17 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from pointsbank.db import utcnow
 from pointsbank.extensions import db
 from pointsbank.insights.champions import AWARD_KINDS
 from pointsbank.insights.scope import mask
 from pointsbank.insights.weeks import SHANGHAI, Week
 from pointsbank.ledger.models import Account, Entry, Transfer
-from pointsbank.people.models import User
+from pointsbank.objections import service as objections
+from pointsbank.objections.models import Objection
+from pointsbank.people.models import Community, User
+from pointsbank.rules.models import Rule, RuleVersion
+from pointsbank.rules.publicity import publicity_end
 
 BOARD_MAX_LINES = 2000
 
@@ -35,6 +40,16 @@ class BoardLine:
     kind: str
     reversed: bool
     reversed_at: datetime | None
+    rule: str = ""
+    approver_id: int | None = None
+    approver_role: str = "system"
+    until: datetime | None = None
+    state: str = "final"
+
+    @property
+    def objectable(self) -> bool:
+        """Residents may object while the award is in 公示 and not reversed."""
+        return not self.reversed and self.until is not None and utcnow() < self.until
 
 
 @dataclass
@@ -60,6 +75,7 @@ def _board_query(community_id: int, week: Week) -> sa.Select:
             User.id.label("user_id"),
             User.name,
             reversal.created_at.label("reversed_at"),
+            Transfer.actor_id,
         )
         .join(Entry, Entry.transfer_id == Transfer.id)
         .join(Account, Account.id == Entry.account_id)
@@ -77,13 +93,25 @@ def _board_query(community_id: int, week: Week) -> sa.Select:
 
 
 def board(community_id: int, week: Week, *, page: int = 1, per_page: int = BOARD_MAX_LINES) -> list[BoardLine]:
-    """The award lines of the week, oldest first (one query); a reversed award is kept and marked."""
+    """The award lines of the week, oldest first, with rule, approver's role and 公示 state (two queries)."""
+    open_objections = (
+        sa.select(sa.func.count(Objection.id))
+        .where(Objection.transfer_id == Transfer.id, Objection.status == "open")
+        .correlate(Transfer)
+        .scalar_subquery()
+    )
     rows = db.session.execute(
         _board_query(community_id, week)
+        .add_columns(Rule.title.label("rule"), open_objections.label("open_objections"))
+        .outerjoin(RuleVersion, RuleVersion.id == Transfer.rule_version_id)
+        .outerjoin(Rule, Rule.id == RuleVersion.rule_id)
         .order_by(Transfer.created_at.asc(), Transfer.id.asc())
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
+    community = db.session.get(Community, community_id)
+    days = community.publicity_days if community is not None else 0
+    roles = objections.approver_roles((r.actor_id for r in rows), community_id) if rows else {}
     return [
         BoardLine(
             transfer_id=r.id,
@@ -96,6 +124,11 @@ def board(community_id: int, week: Week, *, page: int = 1, per_page: int = BOARD
             kind=r.kind,
             reversed=r.reversed_at is not None,
             reversed_at=r.reversed_at,
+            rule=r.rule or "",
+            approver_id=r.actor_id,
+            approver_role=roles.get(r.actor_id, "system"),
+            until=publicity_end(r.created_at, days),
+            state=objections.state_of(publicity_end(r.created_at, days), r.reversed_at is not None, r.open_objections),
         )
         for r in rows
     ]

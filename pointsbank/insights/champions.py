@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from pointsbank.activities.models import Team, TeamMember
+from pointsbank.db import utcnow
 from pointsbank.extensions import db
 from pointsbank.insights.weeks import Week
 from pointsbank.ledger.models import Account, Entry, Transfer
-from pointsbank.people.models import User
+from pointsbank.objections.models import Objection
+from pointsbank.people.models import Community, User
 
 AWARD_KINDS = ("award", "fund_award")
 
@@ -99,3 +102,48 @@ def team_champions(community_id: int, week: Week, *, limit: int = TEAMS_LIMIT) -
         .limit(limit)
     ).all()
     return [TeamChampion(i, r.id, r.name, int(r.points), int(r.members)) for i, r in enumerate(rows, start=1)]
+
+
+@dataclass
+class Withheld:
+    """Champions not named yet: the week's awards are still in 公示 (until, when known) or objected to."""
+
+    until: datetime | None
+    objected: bool
+
+
+def withheld(community_id: int, week: Week, now: datetime | None = None) -> Withheld | None:
+    """None when the week's champions may be named; with champions_after_publicity, only once every award of the
+    week has passed 公示 and no objection to one is open (one query)."""
+    community = db.session.get(Community, community_id)
+    if community is None or not community.champions_after_publicity or community.publicity_days <= 0:
+        return None
+    now = now or utcnow()
+    start, end = week.bounds()
+    days = timedelta(days=community.publicity_days)
+    open_objection = (
+        sa.select(Objection.id)
+        .where(Objection.transfer_id == Entry.transfer_id, Objection.status == "open")
+        .correlate(Entry)
+        .exists()
+    )
+    last, objected = db.session.execute(
+        sa.select(sa.func.max(Entry.created_at), sa.func.count(sa.case((open_objection, 1))))
+        .join(Transfer, Transfer.id == Entry.transfer_id)
+        .join(Account, Account.id == Entry.account_id)
+        .where(
+            Entry.community_id == community_id,
+            Entry.created_at >= start,
+            Entry.created_at < end,
+            Account.kind == "resident",
+            Transfer.kind.in_(AWARD_KINDS),
+            Entry.amount > 0,
+        )
+    ).one()
+    if last is None:
+        return None
+    # While the week runs, a later award may still come: its 公示 ends at the latest `days` after the week.
+    until = (end if now < end else last) + days
+    if now < until or objected:
+        return Withheld(until if now < until else None, bool(objected))
+    return None

@@ -47,6 +47,8 @@ class ChampionsSchema(WeekSchema):
     community_id = ma.fields.Integer()
     residents = ma.fields.List(ma.fields.Nested(ChampionSchema))
     teams = ma.fields.List(ma.fields.Nested(TeamChampionSchema))
+    withheld = ma.fields.Boolean(metadata={"description": "Champions not named yet: the week's awards are in 公示"})
+    withheld_until = UTCDateTime(allow_none=True, metadata={"description": "When they will be named, if known"})
 
 
 class BoardLineSchema(ma.Schema):

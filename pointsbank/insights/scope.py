@@ -34,6 +34,14 @@ def community_for_coordinator(user: Any, community_id: int) -> Community:
     return community
 
 
+def public_community(community_id: int) -> Community:
+    """Any community, for the public (masked) pages; 404 when there is none."""
+    community = db.session.get(Community, community_id)
+    if community is None:
+        raise NotFound("community_not_found")
+    return community
+
+
 def default_community_id(user: Any) -> int | None:
     """The resident's own community, else the lowest-numbered community they coordinate."""
     if user.community_id is not None:

@@ -19,8 +19,10 @@ from pointsbank.insights.champions import (
     TEAMS_LIMIT,
     Champion,
     TeamChampion,
+    Withheld,
     champions,
     team_champions,
+    withheld,
 )
 from pointsbank.insights.dashboard import TOP_ITEMS_LIMIT, dashboard, low_stock_count, top_items
 from pointsbank.insights.scope import (
@@ -29,6 +31,7 @@ from pointsbank.insights.scope import (
     default_community_id,
     is_coordinator_of,
     mask,
+    public_community,
 )
 from pointsbank.insights.weeks import (
     SHANGHAI,
@@ -56,6 +59,7 @@ __all__ = [
     "Champion",
     "TeamChampion",
     "Week",
+    "Withheld",
     "awards_csv",
     "board",
     "board_totals",
@@ -72,7 +76,9 @@ __all__ = [
     "mask",
     "month_bounds",
     "parse_week",
+    "public_community",
     "team_champions",
     "top_items",
     "week_of_day",
+    "withheld",
 ]

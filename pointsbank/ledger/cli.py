@@ -31,9 +31,17 @@ def seal_command() -> None:
 
 
 @ledger_group.command("verify")
-def verify_command() -> None:
+@click.option(
+    "--against",
+    "against",
+    default=None,
+    metavar="HASH",
+    help="A published seal's hash (full, or the first 12 characters printed on the board): it must be in the chain.",
+)
+def verify_command(against: str | None) -> None:
     """Re-add every transfer and balance and re-check the seal chain; exit 1 naming what is wrong."""
     from pointsbank.ledger.copies import copy_problems
+    from pointsbank.ledger.seal import anchor_problems, short
     from pointsbank.ledger.verify import verify
 
     started = time.perf_counter()
@@ -42,6 +50,15 @@ def verify_command() -> None:
     if bar is not None:
         bar.close()
     report.problems.extend(copy_problems())
+    if against is not None:
+        anchor, problems = anchor_problems(against)
+        report.problems.extend(problems)
+        if anchor is not None:
+            later = report.seals - _seal_position(anchor.id)
+            click.echo(
+                f"published seal {short(anchor.hash)} ({anchor.created_at:%Y-%m-%d %H:%M} UTC, "
+                f"transfers up to {anchor.last_transfer_id}) is in the chain; {later} later seal(s) chain from it"
+            )
     for problem in report.problems:
         click.echo(f"PROBLEM {problem}", err=True)
     summary = (
@@ -53,6 +70,16 @@ def verify_command() -> None:
         click.echo(f"ledger verify FAILED: {len(report.problems)} problem(s); {summary}", err=True)
         raise SystemExit(1)
     click.echo(f"ledger OK: {summary}")
+
+
+def _seal_position(seal_id: int) -> int:
+    """How many seals there are up to and including this one."""
+    import sqlalchemy as sa
+
+    from pointsbank.extensions import db
+    from pointsbank.ledger.models import LedgerSeal
+
+    return db.session.scalar(sa.select(sa.func.count(LedgerSeal.id)).where(LedgerSeal.id <= seal_id)) or 0
 
 
 def _audit_chain_holds() -> bool:

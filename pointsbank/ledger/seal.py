@@ -12,7 +12,21 @@ from pointsbank.extensions import db
 from pointsbank.ledger.models import LedgerSeal
 from pointsbank.ledger.verify import GENESIS, Report, chain, verify
 
-__all__ = ["GENESIS", "Report", "canonical", "seal", "verify"]
+__all__ = [
+    "GENESIS",
+    "SHORT",
+    "Report",
+    "anchor_problems",
+    "canonical",
+    "find_seal",
+    "latest_seal",
+    "recent_seals",
+    "seal",
+    "short",
+    "verify",
+]
+
+SHORT = 12  # characters of a seal's hash printed on the public board
 
 
 def _utc(value: datetime) -> datetime:
@@ -54,3 +68,41 @@ def seal() -> LedgerSeal | None:
     db.session.add(new)
     db.session.flush()
     return new
+
+
+def short(digest: str) -> str:
+    """The short form of a seal's hash, as the public board prints it."""
+    return digest[:SHORT]
+
+
+def latest_seal() -> LedgerSeal | None:
+    """The newest seal."""
+    return db.session.scalar(sa.select(LedgerSeal).order_by(LedgerSeal.id.desc()).limit(1))
+
+
+def recent_seals(since: datetime, limit: int = 200) -> list[LedgerSeal]:
+    """Seals made since a time, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(LedgerSeal).where(LedgerSeal.created_at >= since).order_by(LedgerSeal.id.desc()).limit(limit)
+        )
+    )
+
+
+def find_seal(text: str) -> LedgerSeal | None:
+    """The seal with this hash: the full 64 characters, or its short form (at least 12, one seal only)."""
+    text = (text or "").strip().lower()
+    if len(text) < SHORT or any(c not in "0123456789abcdef" for c in text):
+        return None
+    if len(text) == 64:
+        return db.session.scalar(sa.select(LedgerSeal).where(LedgerSeal.hash == text))
+    found = db.session.scalars(sa.select(LedgerSeal).where(LedgerSeal.hash.startswith(text)).limit(2)).all()
+    return found[0] if len(found) == 1 else None
+
+
+def anchor_problems(text: str) -> tuple[LedgerSeal | None, list[str]]:
+    """A published seal (printed on paper) must still be in the chain; verify then re-checks every link after it."""
+    found = find_seal(text)
+    if found is None:
+        return None, [f"published seal {text.strip()[:64]!r} is not in the seal chain (history was rewritten?)"]
+    return found, []

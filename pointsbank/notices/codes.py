@@ -20,6 +20,16 @@ CODES: dict[str, Any] = {
     "reservation.expired": _l("Your reservation at %(station)s was not picked up in time: %(points)d points are back."),
     "points.expiring": _l("%(points)d of your points expire after %(date)s. Use or donate them before then."),
     "notice.test": _l("This is a test notice."),
+    "objection.upheld": _l(
+        "Your objection to an award of %(points)d points (%(award)s) was upheld and the award reversed: %(reason)s."
+    ),
+    "objection.dismissed": _l("Your objection to an award of %(points)d points (%(award)s) was dismissed: %(reason)s."),
+    "objection.award_upheld": _l(
+        "An objection to your award of %(points)d points (%(award)s) was upheld and the award reversed: %(reason)s."
+    ),
+    "objection.award_dismissed": _l(
+        "An objection to your award of %(points)d points (%(award)s) was dismissed; the award stands: %(reason)s."
+    ),
 }
 # Short titles for channels that want one (WeChat subscription messages).
 TITLES: dict[str, Any] = {
@@ -29,6 +39,7 @@ TITLES: dict[str, Any] = {
     "reservation": _l("Reservation"),
     "points": _l("Points expiring"),
     "notice": _l("Notice"),
+    "objection": _l("Objection decided"),
 }
 LEGACY = "legacy.text"  # a notice kept from before codes: its text is shown as it was written
 # Codes whose template is a message id the posting feature keeps in its own catalog (params["message"]).

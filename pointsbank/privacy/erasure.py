@@ -19,6 +19,7 @@ from pointsbank.db import utcnow
 from pointsbank.errors import Conflict, Invalid
 from pointsbank.extensions import db
 from pointsbank.notices.models import NoticeDelivery, NoticePreference, OutboxNotice
+from pointsbank.objections.models import Objection
 from pointsbank.offline.models import PayDevice
 from pointsbank.people.models import ApiToken, RoleGrant, User, UserSession
 from pointsbank.privacy.models import Certificate, ErasureRequest
@@ -149,7 +150,8 @@ def approve(req: ErasureRequest, actor, reason: str) -> ErasureResult:
 
 
 def _erase_reports(user_id: int) -> int:
-    """Reports keep category, place and status; they lose the description and photos."""
+    """Reports keep category, place and status; they lose the description and photos; objections their reason and
+    photo."""
     reports = list(db.session.scalars(sa.select(Report).where(Report.reporter_id == user_id)))
     deleted = 0
     for report in reports:
@@ -165,6 +167,12 @@ def _erase_reports(user_id: int) -> int:
         if pending.evidence_photo:
             report_photos.path_of(pending.evidence_photo).unlink(missing_ok=True)
             pending.evidence_photo = None
+            deleted += 1
+    for objection in db.session.scalars(sa.select(Objection).where(Objection.objector_id == user_id)):
+        objection.reason = ""
+        if objection.photo:
+            report_photos.path_of(objection.photo).unlink(missing_ok=True)
+            objection.photo = None
             deleted += 1
     db.session.flush()
     assert not db.session.scalar(

@@ -16,6 +16,7 @@ from pointsbank.activities.models import Signup
 from pointsbank.extensions import db
 from pointsbank.ledger import service as ledger
 from pointsbank.notices.models import NoticePreference, OutboxNotice
+from pointsbank.objections.models import Objection
 from pointsbank.offline.models import PayDevice
 from pointsbank.people.models import ApiToken, User, UserSession
 from pointsbank.privacy.consent import consents_of
@@ -116,6 +117,19 @@ def collect(person: User) -> dict[str, Any]:
             {"channels": p.channels, "quiet_start": p.quiet_start, "quiet_end": p.quiet_end}
             for p in db.session.scalars(sa.select(NoticePreference).where(NoticePreference.user_id == uid))
         ],
+        "objections": [
+            {
+                "id": o.id,
+                "transfer_id": o.transfer_id,
+                "reason": o.reason,
+                "status": o.status,
+                "at": o.created_at,
+                "decision_reason": o.decision_reason,
+                "decided_at": o.decided_at,
+                "photo": f"photos/{o.photo}" if o.photo else None,
+            }
+            for o in _all(Objection, Objection.objector_id == uid)
+        ],  # fmt: skip
         "pending_awards": [
             {
                 "memo": p.memo,
@@ -207,6 +221,7 @@ def archive(person: User) -> bytes:
         names = [p.filename for r in _all(Report, Report.reporter_id == person.id) for p in r.photos]
         pending = _all(PendingAward, PendingAward.resident_id == person.id)
         names += [p.evidence_photo for p in pending if p.evidence_photo]
+        names += [o.photo for o in _all(Objection, Objection.objector_id == person.id) if o.photo]
         for name in names:
             path = report_photos.path_of(name)
             if path.exists():

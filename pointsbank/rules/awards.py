@@ -15,6 +15,7 @@ from pointsbank.extensions import db
 from pointsbank.rules.caps import cap_note_text, cap_room, requested_points
 from pointsbank.rules.evidence import check_evidence, manual_evidence
 from pointsbank.rules.models import PendingAward, Rule, RuleVersion
+from pointsbank.rules.publicity import hold_during_publicity
 from pointsbank.rules.scope import can_manage
 from pointsbank.rules.versions import current_version
 
@@ -159,6 +160,7 @@ def post_award(
         subject=subject,
         rule_version_id=version.id,
     )
+    hold_during_publicity(transfer, resident, awarded)
     return AwardOutcome("posted", requested, awarded, note, transfer)
 
 

@@ -13,6 +13,7 @@ from pointsbank.extensions import db
 from pointsbank.insights import service as insights
 from pointsbank.ledger import service as ledger
 from pointsbank.ledger.models import Transfer
+from pointsbank.people.models import Community
 from tests.factories.ledger import new_key
 
 # Log-in (user, roles), the community, the board lines, the totals, and the read transaction's BEGIN on SQLite.
@@ -37,6 +38,11 @@ def counted():
 
 def world(make_community, make_user, award_points):
     community = make_community()
+
+    def name_champions_at_once():  # champions after 公示 has its own tests (test_objections_pages_api.py)
+        db.session.get(Community, community.id).champions_after_publicity = False
+
+    run_in_unit(name_champions_at_once)
     resident = make_user(community=community, name="张三丰")
     neighbour = make_user(community=community, name="王秀英")
     coordinator = make_user("coordinator", community=community, name="陈渝")

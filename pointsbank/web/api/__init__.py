@@ -15,6 +15,7 @@ MODULES = (
     "jobs",
     "offline",
     "privacy",
+    "objections",
 )
 
 

@@ -29,7 +29,11 @@ def _week_fields(week: insights.Week) -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 @api_auth
 def champions(args: dict, community_id: int):
-    """The week's points champions (积分冠军): top residents and teams by points earned; names masked for residents."""
+    """The week's points champions (积分冠军): top residents and teams by points earned; names masked for residents.
+
+    With the community's "champions after 公示" setting, residents get empty lists (`withheld`) until every award of
+    the week has passed 公示 (`withheld_until`, null while an objection is open); coordinators always get them.
+    """
     community = insights.community_for_viewer(current_user, community_id)
     week = insights.parse_week(args.get("week"))
     full = insights.is_coordinator_of(current_user, community.id)
@@ -44,7 +48,17 @@ def champions(args: dict, community_id: int):
         for c in insights.champions(community.id, week)
     ]
     teams = [vars(t) for t in insights.team_champions(community.id, week)]
-    return {"community_id": community.id, **_week_fields(week), "residents": residents, "teams": teams}
+    held = insights.withheld(community.id, week)
+    if held is not None and not full:
+        residents, teams = [], []
+    return {
+        "community_id": community.id,
+        **_week_fields(week),
+        "residents": residents,
+        "teams": teams,
+        "withheld": held is not None,
+        "withheld_until": held.until if held else None,
+    }
 
 
 @blp.get("/communities/<int:community_id>/board")

@@ -16,6 +16,7 @@ MODULES = (
     "jobs",
     "offline",
     "privacy",
+    "objections",
 )
 
 

@@ -75,6 +75,7 @@ def _coordinator_counters(user) -> list[Counter]:
     """Work waiting in the coordinator's communities, read from the owning services."""
     from pointsbank.insights import service as insights
     from pointsbank.ledger import service as ledger
+    from pointsbank.objections import service as objections
     from pointsbank.reports import service as reports
     from pointsbank.rules import service as rules
 
@@ -96,6 +97,7 @@ def _coordinator_counters(user) -> list[Counter]:
             ledger.adjustments_for(user, status="pending", per_page=1)[1],
             url_for("ledger.adjustments"),
         ),
+        Counter(_("Objections waiting"), objections.waiting_count(user), url_for("objections.queue")),
     ]
     low = sum(insights.low_stock_count(cid) for cid in sorted(user.coordinated_community_ids()))
     counters.append(Counter(_("Items low on stock"), low, url_for("stations.index")))

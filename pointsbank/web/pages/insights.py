@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from pointsbank.activities.qr import qr_data_uri
 from pointsbank.errors import DomainError, NotFound
 from pointsbank.insights import service as insights
+from pointsbank.ledger import seal as ledger_seal
+from pointsbank.objections import service as objections
 from pointsbank.web.nav import Link
 
 bp = Blueprint("insights", __name__, url_prefix="/insights")
+SEAL_WEEKS = 8  # how far back the public seal page lists
 
 
 def home_links(user) -> list[Link]:
@@ -83,14 +89,49 @@ def champions(community_id: int):
     week = _week("insights.champions", community.id)
     if isinstance(week, Response):
         return week
-    full = insights.is_coordinator_of(current_user, community.id) and not request.args.get("public")
+    coordinator = insights.is_coordinator_of(current_user, community.id)
+    full = coordinator and not request.args.get("public")
+    # With champions after 公示, residents see the week's champions once its awards have passed it.
+    held = insights.withheld(community.id, week)
+    shown = coordinator or held is None
+    last_week = [] if request.args.get("week") or insights.withheld(community.id, week.previous()) else None
     return render_template(
         "insights/champions.html",
         community=community,
-        residents=insights.champions(community.id, week),
-        teams=insights.team_champions(community.id, week),
-        last_week=insights.champions(community.id, week.previous(), limit=3) if not request.args.get("week") else [],
+        residents=insights.champions(community.id, week) if shown else [],
+        teams=insights.team_champions(community.id, week) if shown else [],
+        last_week=insights.champions(community.id, week.previous(), limit=3) if last_week is None else [],
         full=full,
+        held=held,
+        **_week_nav(week),
+    )
+
+
+def _board_page(community, week: insights.Week, *, full: bool, coordinator: bool, public: bool):
+    """The board's page: lines with 公示 state, totals, the ledger's latest seal and the QR codes to print."""
+    lines = insights.board(community.id, week)
+    resident_here = not public and current_user.is_authenticated and current_user.community_id == community.id
+    objected = objections.mine_for(current_user, [line.transfer_id for line in lines]) if resident_here else set()
+    public_url = url_for("insights.public_board", community_id=community.id, week=week.label, _external=True)
+    seals_url = url_for("insights.public_seals", _external=True)
+    seal = ledger_seal.latest_seal()
+    return render_template(
+        "insights/board.html",
+        community=community,
+        lines=lines,
+        totals=insights.board_totals(community.id, week),
+        full=full,
+        coordinator=coordinator,
+        public=public,
+        objected=objected,
+        resident_here=resident_here,
+        labels=objections.LABELS,
+        seal=seal,
+        seal_short=ledger_seal.short(seal.hash) if seal else None,
+        public_url=public_url,
+        public_qr=qr_data_uri(public_url),
+        seals_qr=qr_data_uri(seals_url),
+        seals_url=seals_url,
         **_week_nav(week),
     )
 
@@ -98,21 +139,32 @@ def champions(community_id: int):
 @bp.get("/communities/<int:community_id>/board")
 @login_required
 def board(community_id: int):
-    """Every award of a week with totals, printable; reversed awards are marked."""
+    """Every award of a week with its 公示 state and totals, printable; residents may object while in 公示."""
     community = insights.community_for_viewer(current_user, community_id)
     week = _week("insights.board", community.id)
     if isinstance(week, Response):
         return week
-    full = insights.is_coordinator_of(current_user, community.id) and not request.args.get("public")
-    return render_template(
-        "insights/board.html",
-        community=community,
-        lines=insights.board(community.id, week),
-        totals=insights.board_totals(community.id, week),
-        full=full,
-        coordinator=insights.is_coordinator_of(current_user, community.id),
-        **_week_nav(week),
-    )
+    coordinator = insights.is_coordinator_of(current_user, community.id)
+    full = coordinator and not request.args.get("public")
+    return _board_page(community, week, full=full, coordinator=coordinator, public=False)
+
+
+@bp.get("/public/communities/<int:community_id>/board")
+def public_board(community_id: int):
+    """The printable public board of a community and week, without login: masked names only."""
+    community = insights.public_community(community_id)
+    week = _week("insights.public_board", community.id)
+    if isinstance(week, Response):
+        return week
+    return _board_page(community, week, full=False, coordinator=False, public=True)
+
+
+@bp.get("/public/seals")
+def public_seals():
+    """The ledger's seals of the last weeks, without login: a printed hash anchors the chain outside the database."""
+    since = insights.local_midnight(insights.local_today() - timedelta(weeks=SEAL_WEEKS))
+    seals = ledger_seal.recent_seals(since)
+    return render_template("insights/seals.html", seals=seals, weeks=SEAL_WEEKS, short=ledger_seal.short)
 
 
 @bp.get("/communities/<int:community_id>/dashboard")

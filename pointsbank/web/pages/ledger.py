@@ -24,6 +24,7 @@ from pointsbank.ledger.forms import (
     DonateForm,
     FundAwardForm,
 )
+from pointsbank.rules import publicity
 from pointsbank.web.hooks import SHANGHAI
 from pointsbank.web.nav import Link
 
@@ -112,9 +113,11 @@ def index():
     if not current_user.has_role("resident"):
         raise NotFound("not_a_resident", _l("You have no points account."))
     account, policy = ledger.find_resident_account_with_policy(current_user)
+    balance = ledger.balance_of(account)
     return render_template(
         "ledger/index.html",
-        balance=ledger.balance_of(account),
+        balance=balance,
+        in_publicity=publicity.points_in_publicity(account.id) if balance.on_hold else 0,
         soon=expiry.expiring_soon(account, policy=policy),
         st=_statement(account),
     )

@@ -1,0 +1,1 @@
+"""Objections (异议) to awards during their 公示 period."""
