@@ -34,3 +34,22 @@ def test_quick_bench_runs_end_to_end():
         assert line in out
     assert "ledger verify` over 16,000 entries" in out and "(OK)" in out
     assert "| awards CSV export |" in out
+
+
+def test_duplicate_suggestion_bench_runs_and_reads_one_statement_through_the_index():
+    if not pg_reachable():
+        pytest.skip("PostgreSQL not reachable")
+    admin = sa.make_url(PG_URL).set(database="postgres").render_as_string(hide_password=False)
+    env = dict(os.environ, PB_BENCH_POSTGRES_URL=admin)
+    args = ["--reports", "4000", "--probes", "30"]
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.bench_duplicates", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "| statements per suggestion query | 1 (target ≤ 3: met) |" in done.stdout
+    assert "| reports | 4,000 |" in done.stdout
