@@ -255,27 +255,44 @@ def _hold_problems(conn: sa.Connection) -> list[str]:
     ]
 
 
+# Only what the seal's text form reads (seal.canonical).
+TRANSFER_COLUMNS = ("id", "kind", "idempotency_key", "actor_id", "memo", "subject_type", "subject_id")
+TRANSFER_COLUMNS += ("rule_version_id", "reverses_id", "created_at")
+ENTRY_COLUMNS = ("id", "transfer_id", "account_id", "amount", "balance_after")
+
+
+def _stream(conn: sa.Connection, query: sa.Select) -> sa.Result:
+    """Rows of query as the database sends them, BATCH at a time (a server-side cursor on PostgreSQL)."""
+    return conn.execute(query, execution_options={"yield_per": BATCH})
+
+
 def transfers_with_entries(
     conn: sa.Connection, after_id: int, upto_id: int | None
 ) -> Iterator[tuple[sa.Row, list[sa.Row]]]:
-    """Transfers with after_id < id <= upto_id in id order, each with its entries, read in keyset batches."""
-    last = after_id
-    while True:
-        query = sa.select(t).where(t.c.id > last).order_by(t.c.id).limit(BATCH)
-        if upto_id is not None:
-            query = query.where(t.c.id <= upto_id)
-        rows = conn.execute(query).all()
-        if not rows:
-            return
-        by_transfer: dict[int, list[sa.Row]] = {row.id: [] for row in rows}
-        entries = conn.execute(
-            sa.select(e).where(e.c.transfer_id > last, e.c.transfer_id <= rows[-1].id).order_by(e.c.id)
-        )
-        for entry in entries:
-            by_transfer[entry.transfer_id].append(entry)
-        for row in rows:
-            yield row, by_transfer[row.id]
-        last = rows[-1].id
+    """Transfers with after_id < id <= upto_id in id order, each with its entries in id order.
+
+    Two streams read side by side (transfers, and entries in transfer order), so memory stays one batch deep.
+    """
+    tq = sa.select(*(t.c[name] for name in TRANSFER_COLUMNS)).where(t.c.id > after_id).order_by(t.c.id)
+    eq = sa.select(*(e.c[name] for name in ENTRY_COLUMNS)).where(e.c.transfer_id > after_id)
+    if upto_id is not None:
+        tq, eq = tq.where(t.c.id <= upto_id), eq.where(e.c.transfer_id <= upto_id)
+    transfers = _stream(conn, tq)
+    entries = _stream(conn, eq.order_by(e.c.transfer_id, e.c.id))
+    try:
+        pending = next(entries, None)
+        for transfer in transfers:
+            tid = transfer.id
+            while pending is not None and pending.transfer_id < tid:  # entries of a missing transfer
+                pending = next(entries, None)
+            own = []
+            while pending is not None and pending.transfer_id == tid:
+                own.append(pending)
+                pending = next(entries, None)
+            yield transfer, own
+    finally:
+        entries.close()
+        transfers.close()
 
 
 def chain(
