@@ -49,7 +49,7 @@ def verify_command(against: str | None) -> None:
     report = verify(progress=bar)
     if bar is not None:
         bar.close()
-    report.problems.extend(copy_problems())
+    report.problems.extend(copy_problems(suspects=report.copy_suspects))
     if against is not None:
         anchor, problems = anchor_problems(against)
         report.problems.extend(problems)

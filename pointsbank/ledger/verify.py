@@ -30,6 +30,8 @@ class Report:
     transfers: int = 0
     accounts: int = 0
     seals: int = 0
+    # (transfers, accounts) whose entries' copies of time or community may be wrong (None: not checked).
+    copy_suspects: tuple[set[int], set[int]] | None = None
 
     @property
     def ok(self) -> bool:
@@ -37,7 +39,11 @@ class Report:
 
 
 def verify(progress: Progress | None = None) -> Report:
-    """Re-add every transfer, every account balance (and each balance_after), the holds and the seal chain."""
+    """Re-add every transfer, every account balance (and each balance_after), the holds and the seal chain.
+
+    The sums, balance chains and entry copies are checked by the database in two grouped passes (one per
+    transfer, one per account in id order); only the rows they flag are read back and re-added here.
+    """
     from pointsbank.ledger.seal import canonical  # the seal's own text form of a transfer
 
     progress = progress or (lambda *_args: None)
@@ -51,8 +57,8 @@ def verify(progress: Progress | None = None) -> Report:
         ids, accounts = _halves(main, t.c.id), _halves(main, a.c.id)
         # Two lanes of equal work, each on its own connection; this thread re-hashes the seals meanwhile.
         lanes = [
-            [(_transfer_problems, ids[0]), (_broken_chains, accounts[1])],
-            [(_broken_chains, accounts[0]), (_transfer_problems, ids[1])],
+            [(_transfer_problems, ids[0]), (_account_pass, accounts[1])],
+            [(_account_pass, accounts[0]), (_transfer_problems, ids[1])],
         ]
         if parallel:
             with ThreadPoolExecutor(len(lanes)) as pool:
@@ -62,10 +68,12 @@ def verify(progress: Progress | None = None) -> Report:
         else:
             found = [_run_lane(main, lane) for lane in lanes]
             seals = _seal_problems(main, report, canonical, progress)
-        transfers = sorted(found[0][0] + found[1][1], key=_transfer_order)
-        broken = found[0][1] | found[1][0]
-        accounts_found = _account_problems(main, broken | _off_balances(main))
+        (t0, late0), (flagged1, community1) = found[0]
+        (flagged0, community0), (t1, late1) = found[1]
+        transfers = sorted(t0 + t1, key=_transfer_order)
+        accounts_found = _account_problems(main, flagged0 | flagged1)
         report.problems += transfers + _grand_total(main, transfers) + accounts_found + _hold_problems(main) + seals
+        report.copy_suspects = (late0 | late1, community0 | community1)
     progress("done", 1, 1)
     return report
 
@@ -105,27 +113,44 @@ def _connections(stack: ExitStack, count: int) -> list[sa.Connection]:
     return result
 
 
-def _transfer_problems(conn: sa.Connection, span: Span) -> list[str]:
-    """Transfers in span whose entries do not sum to 0 over 2+, and entries without a transfer (one pass)."""
+def _transfer_problems(conn: sa.Connection, span: Span) -> tuple[list[str], set[int]]:
+    """Transfers in span whose entries do not sum to 0 over 2+, entries without a transfer (one pass).
+
+    Also the transfers some of whose entries' copy of the transfer's time differs (named by copy_problems).
+    """
     lo, hi = span
     g = (
-        sa.select(e.c.transfer_id, sa.func.sum(e.c.amount).label("total"), sa.func.count().label("n"))
+        sa.select(
+            e.c.transfer_id,
+            sa.func.sum(e.c.amount).label("total"),
+            sa.func.count().label("n"),
+            sa.func.count(e.c.created_at).label("n_at"),
+            sa.func.min(e.c.created_at).label("first_at"),
+            sa.func.max(e.c.created_at).label("last_at"),
+        )
         .where(e.c.transfer_id > lo, e.c.transfer_id <= hi)
         .group_by(e.c.transfer_id)
         .subquery("g")
     )
+    unbalanced = sa.or_(g.c.total != 0, g.c.n < 2)
+    late = sa.or_(g.c.n_at < g.c.n, g.c.first_at != t.c.created_at, g.c.last_at != t.c.created_at)
     rows = conn.execute(
-        sa.select(t.c.id, g.c.transfer_id, g.c.total, g.c.n)
+        sa.select(
+            t.c.id, g.c.transfer_id, g.c.total, g.c.n, sa.case((unbalanced, 1), else_=0), sa.case((late, 1), else_=0)
+        )
         .select_from(t.join(g, g.c.transfer_id == t.c.id, full=True))
         .where(sa.or_(t.c.id.is_(None), t.c.id > lo), sa.or_(t.c.id.is_(None), t.c.id <= hi))
-        .where(sa.or_(t.c.id.is_(None), g.c.transfer_id.is_(None), g.c.total != 0, g.c.n < 2))
+        .where(sa.or_(t.c.id.is_(None), g.c.transfer_id.is_(None), unbalanced, late))
         .order_by(sa.func.coalesce(t.c.id, g.c.transfer_id))
     ).all()
-    problems, orphans = [], []
-    for transfer_id, entry_transfer_id, total, count in rows:
+    problems, orphans, suspects = [], [], set()
+    for transfer_id, entry_transfer_id, total, count, bad_sum, bad_time in rows:
         if transfer_id is None:
             orphans.append(entry_transfer_id)
-        else:
+            continue
+        if bad_time:
+            suspects.add(transfer_id)
+        if entry_transfer_id is None or bad_sum:
             problems.append(
                 f"transfer {transfer_id}: entries sum to {int(total or 0)} over {int(count or 0)} entries "
                 "(must be 0 over 2+)"
@@ -133,7 +158,7 @@ def _transfer_problems(conn: sa.Connection, span: Span) -> list[str]:
     if orphans:
         for entry_id in conn.scalars(sa.select(e.c.id).where(e.c.transfer_id.in_(orphans)).order_by(e.c.id)):
             problems.append(f"entry {entry_id}: its transfer is missing")
-    return problems
+    return problems, suspects
 
 
 def _grand_total(conn: sa.Connection, transfer_problems: list[str]) -> list[str]:
@@ -144,31 +169,45 @@ def _grand_total(conn: sa.Connection, transfer_problems: list[str]) -> list[str]
     return [f"all entries sum to {total} (must be 0)"] if total != 0 else []
 
 
-def _broken_chains(conn: sa.Connection, span: Span) -> set[int]:
-    """Accounts in span with an entry whose balance_after is not the one before plus its amount (one ordered pass)."""
+def _account_pass(conn: sa.Connection, span: Span) -> tuple[set[int], set[int]]:
+    """Accounts in span to re-add, and accounts with an entry whose community copy differs (one ordered pass).
+
+    An account is re-added when an entry's balance_after is not the one before plus its amount, or when its
+    cached balance is not the sum of its entries (0 without entries): with every link intact that sum is
+    the last balance_after.
+    """
+    lo, hi = span
     before = sa.func.lag(e.c.balance_after, 1, 0).over(partition_by=e.c.account_id, order_by=e.c.id)
     x = (
-        sa.select(e.c.account_id, e.c.amount, e.c.balance_after, before.label("before"))
-        .where(e.c.account_id > span[0], e.c.account_id <= span[1])
+        sa.select(e.c.account_id, e.c.amount, e.c.balance_after, e.c.community_id, before.label("before"))
+        .where(e.c.account_id > lo, e.c.account_id <= hi)
         .subquery("x")
     )
-    return set(conn.scalars(sa.select(x.c.account_id).where(x.c.balance_after - x.c.amount != x.c.before).distinct()))
-
-
-def _off_balances(conn: sa.Connection) -> set[int]:
-    """Accounts whose cached balance is not their last entry's balance_after (0 without entries).
-
-    With every chain intact the last balance_after is the sum of the account's entries.
-    """
-    last = sa.select(e.c.account_id, sa.func.max(e.c.id).label("id")).group_by(e.c.account_id).subquery("last")
-    final = e.alias("final")
-    return set(
-        conn.scalars(
-            sa.select(a.c.id)
-            .select_from(a.outerjoin(last, last.c.account_id == a.c.id).outerjoin(final, final.c.id == last.c.id))
-            .where(a.c.balance != sa.func.coalesce(final.c.balance_after, 0))
+    g = (
+        sa.select(
+            x.c.account_id,
+            sa.func.max(sa.case((x.c.balance_after - x.c.amount != x.c.before, 1), else_=0)).label("broken"),
+            sa.func.sum(x.c.amount).label("total"),
+            sa.func.count().label("n"),
+            sa.func.count(x.c.community_id).label("n_c"),
+            sa.func.min(x.c.community_id).label("c_lo"),
+            sa.func.max(x.c.community_id).label("c_hi"),
         )
+        .group_by(x.c.account_id)
+        .subquery("g")
     )
+    off = sa.or_(g.c.broken == 1, a.c.balance != sa.func.coalesce(g.c.total, 0))
+    other = sa.case(
+        (g.c.account_id.is_(None), False),
+        (a.c.community_id.is_(None), g.c.n_c > 0),
+        else_=sa.or_(g.c.n_c < g.c.n, g.c.c_lo != a.c.community_id, g.c.c_hi != a.c.community_id),
+    )
+    rows = conn.execute(
+        sa.select(a.c.id, sa.case((off, 1), else_=0), sa.case((other, 1), else_=0))
+        .select_from(a.outerjoin(g, g.c.account_id == a.c.id))
+        .where(a.c.id > lo, a.c.id <= hi, sa.or_(off, other))
+    ).all()
+    return {row[0] for row in rows if row[1]}, {row[0] for row in rows if row[2]}
 
 
 def _account_problems(conn: sa.Connection, flagged: set[int]) -> list[str]:
@@ -216,27 +255,44 @@ def _hold_problems(conn: sa.Connection) -> list[str]:
     ]
 
 
+# Only what the seal's text form reads (seal.canonical).
+TRANSFER_COLUMNS = ("id", "kind", "idempotency_key", "actor_id", "memo", "subject_type", "subject_id")
+TRANSFER_COLUMNS += ("rule_version_id", "reverses_id", "created_at")
+ENTRY_COLUMNS = ("id", "transfer_id", "account_id", "amount", "balance_after")
+
+
+def _stream(conn: sa.Connection, query: sa.Select) -> sa.Result:
+    """Rows of query as the database sends them, BATCH at a time (a server-side cursor on PostgreSQL)."""
+    return conn.execute(query, execution_options={"yield_per": BATCH})
+
+
 def transfers_with_entries(
     conn: sa.Connection, after_id: int, upto_id: int | None
 ) -> Iterator[tuple[sa.Row, list[sa.Row]]]:
-    """Transfers with after_id < id <= upto_id in id order, each with its entries, read in keyset batches."""
-    last = after_id
-    while True:
-        query = sa.select(t).where(t.c.id > last).order_by(t.c.id).limit(BATCH)
-        if upto_id is not None:
-            query = query.where(t.c.id <= upto_id)
-        rows = conn.execute(query).all()
-        if not rows:
-            return
-        by_transfer: dict[int, list[sa.Row]] = {row.id: [] for row in rows}
-        entries = conn.execute(
-            sa.select(e).where(e.c.transfer_id > last, e.c.transfer_id <= rows[-1].id).order_by(e.c.id)
-        )
-        for entry in entries:
-            by_transfer[entry.transfer_id].append(entry)
-        for row in rows:
-            yield row, by_transfer[row.id]
-        last = rows[-1].id
+    """Transfers with after_id < id <= upto_id in id order, each with its entries in id order.
+
+    Two streams read side by side (transfers, and entries in transfer order), so memory stays one batch deep.
+    """
+    tq = sa.select(*(t.c[name] for name in TRANSFER_COLUMNS)).where(t.c.id > after_id).order_by(t.c.id)
+    eq = sa.select(*(e.c[name] for name in ENTRY_COLUMNS)).where(e.c.transfer_id > after_id)
+    if upto_id is not None:
+        tq, eq = tq.where(t.c.id <= upto_id), eq.where(e.c.transfer_id <= upto_id)
+    transfers = _stream(conn, tq)
+    entries = _stream(conn, eq.order_by(e.c.transfer_id, e.c.id))
+    try:
+        pending = next(entries, None)
+        for transfer in transfers:
+            tid = transfer.id
+            while pending is not None and pending.transfer_id < tid:  # entries of a missing transfer
+                pending = next(entries, None)
+            own = []
+            while pending is not None and pending.transfer_id == tid:
+                own.append(pending)
+                pending = next(entries, None)
+            yield transfer, own
+    finally:
+        entries.close()
+        transfers.close()
 
 
 def chain(
