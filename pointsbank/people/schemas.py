@@ -112,7 +112,7 @@ class NewPlaceSchema(NameSchema):
 class GrantUserSchema(ma.Schema):
     id = ma.fields.Integer()
     name = ma.fields.String()
-    phone = ma.fields.String()
+    phone = ma.fields.String(attribute="masked_phone", metadata={"description": "Masked, e.g. 138****0002"})
 
 
 class GrantSchema(ma.Schema):
@@ -141,7 +141,10 @@ class GrantPageSchema(ma.Schema):
 class ResidentSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     name = ma.fields.String()
-    phone = ma.fields.String()
+    phone = ma.fields.String(
+        attribute="masked_phone",
+        metadata={"description": "Masked, e.g. 138****0002; POST /residents/{id}/phone-reveal for the full number"},
+    )
     grid = ma.fields.Nested(GridSchema, allow_none=True)
     active = ma.fields.Boolean(dump_only=True)
     created_at = ma.fields.DateTime()
@@ -219,3 +222,8 @@ class _SettingsPatchBase(ma.Schema):
 SettingsPatchSchema = type(
     "SettingsPatchSchema", (_SettingsPatchBase,), {**_settings_fields(False), "__doc__": "Some settings to change."}
 )
+
+
+class RevealedPhoneSchema(ma.Schema):
+    id = ma.fields.Integer()
+    phone = ma.fields.String(metadata={"description": "The full number; each reveal is audited"})

@@ -142,7 +142,7 @@ def test_register_resident_api(client, bearer):
     )
     assert answer.status_code == 201
     body = answer.get_json()
-    assert body["resident"]["phone"] == "13911113333" and len(body["temporary_password"]) == 8
+    assert body["resident"]["phone"] == "139****3333" and len(body["temporary_password"]) == 8
     again = client.post(
         f"/api/v1/communities/{community_id}/residents",
         json={"name": "罗天佑", "phone": "13911113333"},

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from pointsbank.db import unit_of_work
 from pointsbank.errors import Invalid
-from pointsbank.people import accounts, service, tokens
+from pointsbank.people import accounts, phones, service, tokens
 from pointsbank.people import login as logins
 from pointsbank.people import settings as community_settings
 from pointsbank.people.importing import import_residents, parse_sheet
@@ -32,6 +32,7 @@ from pointsbank.people.schemas import (
     ResidentPageSchema,
     ResidentPatchSchema,
     ResidentSchema,
+    RevealedPhoneSchema,
     SessionsEndedSchema,
     SettingsPatchSchema,
     TokenSchema,
@@ -258,6 +259,18 @@ def register_resident(data, community_id: int):
         community, data["name"], data["phone"], data.get("grid_id"), actor=current_user
     )
     return {"resident": user, "temporary_password": password}
+
+
+@blp.post("/residents/<int:user_id>/phone-reveal")
+@blp.response(200, RevealedPhoneSchema)
+@blp.alt_response(404, **NOT_FOUND)
+@blp.doc(security=SECURITY)
+@api_auth
+@unit_of_work
+def reveal_phone(user_id: int):
+    """A resident's full mobile number (coordinator of their community or admin); each reveal is audited."""
+    user = phones.reveal_phone(current_user, user_id)
+    return {"id": user.id, "phone": user.phone}
 
 
 @blp.post("/communities/<int:community_id>/resident-imports")
