@@ -41,6 +41,8 @@ ACTION_LABELS = {
     "card.revoked": _l("Resident card reported lost"),
     "card.reissued": _l("New resident card made"),
     "report.duplicate_marked": _l("Reports joined as duplicates"),
+    "report.published": _l("Report description published for Open311"),
+    "report.unpublished": _l("Report description withdrawn from Open311"),
     "adjustment.requested": _l("Manual adjustment waiting for a second coordinator"),
     "adjustment.rejected": _l("Manual adjustment rejected by a second coordinator"),
     "rule.created": _l("Rule created"),

@@ -60,6 +60,8 @@ class Report(IdMixin, TimestampMixin, db.Model):
     reporter_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
     category_id: Mapped[int] = mapped_column(sa.ForeignKey("report_category.id"))
     description: Mapped[str] = mapped_column(sa.Text)
+    # What Open311 may show; set only by a coordinator (None: Open311 shows no description).
+    public_description: Mapped[str | None] = mapped_column(sa.Text)
     grid_id: Mapped[int | None] = mapped_column(sa.ForeignKey("grid.id"))
     building: Mapped[str] = mapped_column(sa.String(80), default="")
     place: Mapped[str] = mapped_column(sa.String(200), default="")

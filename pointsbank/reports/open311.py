@@ -127,7 +127,7 @@ def request_dict(report: Report) -> dict:
         "status_notes": notes,
         "service_name": report.category.name,
         "service_code": str(report.category_id),
-        "description": report.description,
+        "description": report.public_description or "",
         "agency_responsible": report.department or report.community.name,
         "service_notice": "",
         "requested_datetime": w3c(report.created_at),

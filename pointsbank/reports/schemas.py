@@ -345,3 +345,17 @@ class Open311CreatedSchema(ma.Schema):
 class Open311ErrorSchema(ma.Schema):
     code = ma.fields.Integer()
     description = ma.fields.String()
+
+
+class PublicDescriptionSchema(ma.Schema):
+    text = ma.fields.String(
+        required=True,
+        allow_none=True,
+        validate=ma.validate.Length(min=1, max=2000),
+        metadata={"description": "What Open311 shows as the description; null unpublishes"},
+    )
+
+
+class PublishedReportSchema(ma.Schema):
+    id = ma.fields.Integer()
+    public_description = ma.fields.String(allow_none=True)

@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from pointsbank.db import unit_of_work
 from pointsbank.errors import DomainError, Invalid, NotFound
-from pointsbank.reports import open311, service
+from pointsbank.reports import open311, publishing, service
 from pointsbank.reports import schemas as s
 from pointsbank.web.api.base import IDEMPOTENCY_HEADER, SECURITY, ApiBlueprint, api_auth, errors, idempotency_key
 from pointsbank.web.api.pagination import PageArgsSchema, page_of
@@ -50,6 +50,18 @@ def create_category(data):
     """Add a report category to a community I coordinate."""
     community_id = data.pop("community_id")
     return service.save_category(current_user, community_id, **data)
+
+
+@blp.put("/reports/<int:report_id>/public-description")
+@blp.arguments(s.PublicDescriptionSchema)
+@blp.response(200, s.PublishedReportSchema)
+@blp.doc(security=SECURITY)
+@errors(400, 401, 404)
+@api_auth
+@unit_of_work
+def put_public_description(data, report_id: int):
+    """Publish the text Open311 shows for a report (coordinators), or null to unpublish; audited."""
+    return publishing.set_public_description(current_user, report_id, data["text"])
 
 
 @blp.patch("/report-categories/<int:category_id>")
