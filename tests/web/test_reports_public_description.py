@@ -53,3 +53,18 @@ def test_only_coordinators_publish(client, make_community, make_user, make_categ
     bad = client.put(api, json={"text": ""}, headers=_headers(make_user("coordinator", community=community)))
     assert bad.status_code == 400
     assert _actions() == [] and db.session.get(type(report), report.id).public_description is None
+
+
+def test_detail_page_publishes_and_unpublishes(client, login, make_community, make_user, make_category, make_report):
+    community = make_community()
+    coordinator = make_user("coordinator", community=community)
+    report = make_report(make_user("resident", community=community), make_category(community, "设施损坏"))
+    login(coordinator)
+    page = client.get(f"/reports/{report.id}").get_data(as_text=True)
+    assert "Open311" in page and f"/reports/{report.id}/public-description" in page
+    done = client.post(f"/reports/{report.id}/public-description", data={"note": "路灯损坏"}, follow_redirects=True)
+    assert done.status_code == 200
+    assert client.get(f"/open311/v2/requests/{report.id}.json").get_json()[0]["description"] == "路灯损坏"
+    client.post(f"/reports/{report.id}/public-description", data={"note": "", "unpublish": "1"})
+    assert client.get(f"/open311/v2/requests/{report.id}.json").get_json()[0]["description"] == ""
+    assert sorted(_actions()) == ["report.published", "report.unpublished"]

@@ -19,7 +19,7 @@ from flask_login import current_user, login_required
 from pointsbank.db import unit_of_work
 from pointsbank.errors import DomainError, Invalid, NotFound
 from pointsbank.reports import photos as photo_store
-from pointsbank.reports import service
+from pointsbank.reports import publishing, service
 from pointsbank.reports.forms import ActionForm, FileReportForm
 from pointsbank.reports.models import STATUSES
 from pointsbank.rules import service as rule_service
@@ -178,6 +178,17 @@ def _action_form() -> ActionForm:
 def _done(report_id: int, message: str):
     flash(message, "success")
     return redirect(url_for("reports.detail", report_id=report_id))
+
+
+@bp.post("/<int:report_id>/public-description")
+@login_required
+@unit_of_work
+def publish(report_id: int):
+    """Publish (or withdraw) the text Open311 shows for this report."""
+    form = _action_form()
+    text = None if "unpublish" in request.form else (form.note.data or "").strip() or None
+    publishing.set_public_description(current_user, report_id, text)
+    return _done(report_id, _("Published for Open311.") if text else _("Not shown on Open311."))
 
 
 @bp.post("/<int:report_id>/<any(accept, reject, duplicate, assign, resolve, close, reopen):action>")
