@@ -46,6 +46,12 @@ def _autoclose(now: datetime) -> Summary:
     return {"closed": service.autoclose(service.AUTOCLOSE_DAYS, now=now)}
 
 
+def _session_addresses(now: datetime) -> Summary:
+    from pointsbank.people.retention import clear_old_addresses
+
+    return {"cleared": clear_old_addresses(now)}
+
+
 def _report_places(now: datetime) -> Summary:
     from pointsbank.reports.retention import clear_old_coordinates
 
@@ -106,6 +112,7 @@ JOBS: dict[str, Job] = {
         Job("seal", _l("Seal the ledger (chained hash)"), "daily 02:30", _seal),
         Job("check-stock", _l("Check stock against its movements"), "daily 03:00", _check_stock),
         Job("report-places", _l("Delete report locations past their retention"), "daily 03:30", _report_places),
+        Job("session-addresses", _l("Delete session addresses after 90 days"), "daily 03:40", _session_addresses),
         Job("expiry-reminders", _l("Remind residents of points about to expire"), "daily 09:00", _expiry_reminders),
     )
 }

@@ -1,4 +1,4 @@
-"""Report places are kept for the community's coordinate_retention_days, then deleted."""
+"""Report places (and the GPS of their photos) are kept for the community's coordinate_retention_days, then deleted."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from pointsbank.db import utcnow
 from pointsbank.extensions import db
 from pointsbank.people.models import Community
-from pointsbank.reports.models import Report
+from pointsbank.reports.models import Report, ReportPhoto
 
 
 def clear_old_coordinates(now: datetime | None = None) -> int:
@@ -28,6 +28,15 @@ def clear_old_coordinates(now: datetime | None = None) -> int:
             .execution_options(synchronize_session=False)
         )
         cleared += result.rowcount or 0
+        old = sa.select(Report.id).where(
+            Report.community_id == community_id, Report.created_at < now - timedelta(days=days)
+        )
+        db.session.execute(
+            sa.update(ReportPhoto)
+            .where(ReportPhoto.report_id.in_(old), ReportPhoto.gps_lat.is_not(None))
+            .values(gps_lat=None, gps_lon=None)
+            .execution_options(synchronize_session=False)
+        )
     db.session.flush()
     db.session.expire_all()
     return cleared
