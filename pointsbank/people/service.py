@@ -42,20 +42,38 @@ def create_user(
 
 
 def grant_role(
-    user: User, role: str, *, community: Community | None = None, station_id: int | None = None
+    user: User,
+    role: str,
+    *,
+    community: Community | None = None,
+    station_id: int | None = None,
+    street: Street | None = None,
+    district: District | None = None,
 ) -> RoleGrant:
-    """Give a role for a community (coordinator), a station (clerk) or everywhere (admin); idempotent."""
+    """Give a role for a community, a station, a street, a district or everywhere (admin); idempotent."""
     if role == "coordinator" and community is None:
         raise Invalid("scope_required", _l("A coordinator needs a community."))
     if role == "clerk" and station_id is None:
         raise Invalid("scope_required", _l("A clerk needs a station."))
-    if role not in ("coordinator", "clerk", "admin"):
+    if role == "street_officer" and street is None:
+        raise Invalid("scope_required", _l("A street officer needs a street."))
+    if role == "district_officer" and district is None:
+        raise Invalid("scope_required", _l("A district officer needs a district."))
+    if role not in ("coordinator", "clerk", "street_officer", "district_officer", "admin"):
         raise Invalid("invalid_role", _l("Unknown role."))
-    community_id = community.id if community is not None else None
+    key = (
+        role,
+        community.id if community is not None else None,
+        station_id,
+        street.id if street is not None else None,
+        district.id if district is not None else None,
+    )
     for grant in user.grants:
-        if (grant.role, grant.community_id, grant.station_id) == (role, community_id, station_id):
+        if (grant.role, grant.community_id, grant.station_id, grant.street_id, grant.district_id) == key:
             return grant
-    grant = RoleGrant(user=user, role=role, community_id=community_id, station_id=station_id)
+    grant = RoleGrant(
+        user=user, role=role, community_id=key[1], station_id=station_id, street_id=key[3], district_id=key[4]
+    )
     db.session.add(grant)
     db.session.flush()
     return grant
