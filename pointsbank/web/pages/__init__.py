@@ -11,6 +11,7 @@ MODULES = (
     "reports",
     "stations",
     "insights",
+    "overview",
     "audit",
     "notices",
     "jobs",
