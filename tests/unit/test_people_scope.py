@@ -72,3 +72,19 @@ def test_officer_grants_coordinator_only_in_view_and_it_is_audited_once(app, mak
     coordinator = make_user("coordinator", community=a[0])
     with pytest.raises(NotFound):  # a coordinator does not manage coordinators
         run_in_unit(lambda: scope.grant_coordinator_in_view(coordinator, person, a[0].id))
+
+
+def test_demo_officers_see_their_street_and_district(app):
+    from pointsbank.insights import overview
+    from pointsbank.people.models import User
+    from pointsbank.seed import seed_all
+
+    logins = run_in_unit(seed_all)
+    roles = {role for role, *_ in logins}
+    assert {"street_officer", "district_officer"} <= roles
+    street = db.session.scalar(sa.select(User).where(User.phone == "13800000005"))
+    district = db.session.scalar(sa.select(User).where(User.phone == "13800000006"))
+    assert len(scope.communities_in_view(street)) == 3
+    assert len(scope.communities_in_view(district)) == 6
+    data = overview.street_overview(street, street.grants[0].street_id, 2)
+    assert all(c["totals"]["issued"] > 0 for c in data["communities"])

@@ -11,7 +11,7 @@ MODULES = (
     "reports",
     "stations",
     "insights",
-    "overview",
+    "insights_overview",
     "audit",
     "notices",
     "jobs",

@@ -26,7 +26,7 @@ def home_links(user) -> list[Link]:
 
 
 def _page(data: dict, title):
-    return render_template("overview/dashboard.html", data=data, title=title, chart=charts.weekly_bars)
+    return render_template("insights/overview.html", data=data, title=title, chart=charts.weekly_bars)
 
 
 @bp.get("/streets/<int:street_id>/")
