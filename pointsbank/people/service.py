@@ -145,10 +145,19 @@ def find_user_by_phone(phone: str) -> User:
 
 
 def grant_role_by_ids(
-    user: User, role: str, community_id: int | None, station_id: int | None, *, actor: User | None = None
+    user: User,
+    role: str,
+    community_id: int | None,
+    station_id: int | None,
+    *,
+    actor: User | None = None,
+    street_id: int | None = None,
+    district_id: int | None = None,
 ) -> RoleGrant:
-    """Grant a role to a user, checking the community or station exists and fits the role (audited)."""
+    """Grant a role to a user, checking the community, station, street or district exists and fits (audited)."""
     community = None
+    street = db.session.get(Street, street_id) if role == "street_officer" and street_id else None
+    district = db.session.get(District, district_id) if role == "district_officer" and district_id else None
     if role == "coordinator":
         community = db.session.get(Community, community_id) if community_id else None
         if community is None:
@@ -160,14 +169,21 @@ def grant_role_by_ids(
     else:
         station_id = None
     before = len(user.grants)
-    grant = grant_role(user, role, community=community, station_id=station_id)
+    grant = grant_role(user, role, community=community, station_id=station_id, street=street, district=district)
     if len(user.grants) != before:
         audit.record(
             "role.granted",
             actor_id=actor.id if actor else None,
             community_id=grant.community_id,
             subject=("user", user.id),
-            details={"grant": grant.id, "role": role, "community": grant.community_id, "station": grant.station_id},
+            details={
+                "grant": grant.id,
+                "role": role,
+                "community": grant.community_id,
+                "station": grant.station_id,
+                "street": grant.street_id,
+                "district": grant.district_id,
+            },
         )
     return grant
 

@@ -88,3 +88,17 @@ def test_demo_officers_see_their_street_and_district(app):
     assert len(scope.communities_in_view(district)) == 6
     data = overview.street_overview(street, street.grants[0].street_id, 2)
     assert all(c["totals"]["issued"] > 0 for c in data["communities"])
+
+
+def test_admin_grants_a_street_officer_audited_once(app, make_user, places):
+    from pointsbank.people.service import grant_role_by_ids
+
+    a, _, _ = places
+    admin, person = make_user("admin"), make_user("resident")
+    for _ in range(2):
+        run_in_unit(
+            lambda: grant_role_by_ids(person, "street_officer", None, None, actor=admin, street_id=a[0].street_id)
+        )
+    entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "role.granted")).all()
+    assert [e.details["street"] for e in entries] == [a[0].street_id]
+    assert scope.communities_in_view(db.session.merge(person)) == {c.id for c in a}
