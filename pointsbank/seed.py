@@ -106,4 +106,8 @@ def seed_all() -> list[tuple[str, str, str]]:
     logins = [("admin", ctx.admin.phone, ctx.admin.name), ("coordinator", ctx.coordinator.phone, ctx.coordinator.name)]
     logins += [("clerk", c.phone, c.name) for c in ctx.clerks]
     logins += [("resident", r.phone, r.name) for r in ctx.residents[:3]]
+    officers = db.session.scalars(
+        sa.select(User).where(User.phone.in_(("13800000005", "13800000006"))).order_by(User.phone)
+    )
+    logins += [(u.grants[0].role, u.phone, u.name) for u in officers if u.grants]
     return logins

@@ -126,3 +126,42 @@ class DashboardSchema(ma.Schema):
     month = ma.fields.Nested(PeriodSchema)
     top_items = ma.fields.List(ma.fields.Nested(TopItemSchema), metadata={"description": "This month"})
     low_stock_items = ma.fields.Integer()
+
+
+class OverviewArgsSchema(ma.Schema):
+    weeks = ma.fields.Integer(
+        load_default=8,
+        validate=ma.validate.Range(min=1, max=26),
+        metadata={"description": "How many weeks, ending with this one (1-26)"},
+    )
+
+
+class OverviewRowSchema(ma.Schema):
+    week = ma.fields.String()
+    issued = ma.fields.Integer()
+    spent = ma.fields.Integer()
+    donated = ma.fields.Integer()
+    expired = ma.fields.Integer()
+    active_residents = ma.fields.Integer()
+    volunteer_hours = ma.fields.Float()
+    reports_received = ma.fields.Integer()
+    reports_resolved = ma.fields.Integer()
+    avg_handling_hours = ma.fields.Float(allow_none=True)
+
+
+class OverviewCommunitySchema(ma.Schema):
+    community_id = ma.fields.Integer()
+    name = ma.fields.String()
+    totals = ma.fields.Nested(OverviewRowSchema)
+    weekly = ma.fields.List(ma.fields.Nested(OverviewRowSchema))
+    stock_value = ma.fields.Integer(metadata={"description": "Points value of goods in stock at its stations"})
+
+
+class OverviewSchema(ma.Schema):
+    street_id = ma.fields.Integer()
+    district_id = ma.fields.Integer()
+    name = ma.fields.String()
+    weeks = ma.fields.List(ma.fields.String())
+    starts_at = UTCDateTime()
+    ends_at = UTCDateTime()
+    communities = ma.fields.List(ma.fields.Nested(OverviewCommunitySchema))

@@ -57,3 +57,13 @@ class _Named(NamedTuple):
 def mask(name: str) -> str:
     """The public form of a name (张三丰 → 张*丰), exactly as User.masked_name."""
     return User.masked_name.fget(_Named(name or ""))
+
+
+def community_for_reader(user: Any, community_id: int) -> Community:
+    """The community if the user may read its figures (coordinator, its street or district officer, admin)."""
+    from pointsbank.people.scope import community_in_view
+
+    try:
+        return community_in_view(user, community_id)
+    except NotFound:
+        raise NotFound("community_not_found") from None

@@ -27,6 +27,7 @@ from pointsbank.insights.champions import (
 from pointsbank.insights.dashboard import TOP_ITEMS_LIMIT, dashboard, low_stock_count, top_items
 from pointsbank.insights.scope import (
     community_for_coordinator,
+    community_for_reader,
     community_for_viewer,
     default_community_id,
     is_coordinator_of,
@@ -65,6 +66,7 @@ __all__ = [
     "board_totals",
     "champions",
     "community_for_coordinator",
+    "community_for_reader",
     "community_for_viewer",
     "current_week",
     "dashboard",

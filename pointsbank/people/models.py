@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from pointsbank.db import IdMixin, TimestampMixin, UTCDateTime, utcnow
 from pointsbank.extensions import db
 
-ROLES = ("resident", "clerk", "coordinator", "admin")
+ROLES = ("resident", "clerk", "coordinator", "street_officer", "district_officer", "admin")
 EXPIRY_POLICIES = ("none", "rolling_12_months", "year_end")
 
 
@@ -121,17 +121,21 @@ class User(UserMixin, IdMixin, TimestampMixin, db.Model):
 
 
 class RoleGrant(IdMixin, TimestampMixin, db.Model):
-    """A role held for a community (coordinator), a station (clerk) or everywhere (admin)."""
+    """A role held for a community (coordinator), a station (clerk), a street or district (officers) or everywhere."""
 
     __tablename__ = "role_grant"
     __table_args__ = (
         sa.UniqueConstraint("user_id", "role", "community_id", "station_id"),
-        sa.CheckConstraint("role in ('clerk','coordinator','admin')", name="ck_role_grant_role"),
+        sa.CheckConstraint(
+            "role in ('clerk','coordinator','street_officer','district_officer','admin')", name="ck_role_grant_role"
+        ),
     )
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(sa.String(16))
     community_id: Mapped[int | None] = mapped_column(sa.ForeignKey("community.id"))
     station_id: Mapped[int | None] = mapped_column(sa.ForeignKey("station.id"))
+    street_id: Mapped[int | None] = mapped_column(sa.ForeignKey("street.id"))
+    district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("district.id"))
     user: Mapped[User] = relationship(back_populates="grants")
 
 

@@ -42,20 +42,38 @@ def create_user(
 
 
 def grant_role(
-    user: User, role: str, *, community: Community | None = None, station_id: int | None = None
+    user: User,
+    role: str,
+    *,
+    community: Community | None = None,
+    station_id: int | None = None,
+    street: Street | None = None,
+    district: District | None = None,
 ) -> RoleGrant:
-    """Give a role for a community (coordinator), a station (clerk) or everywhere (admin); idempotent."""
+    """Give a role for a community, a station, a street, a district or everywhere (admin); idempotent."""
     if role == "coordinator" and community is None:
         raise Invalid("scope_required", _l("A coordinator needs a community."))
     if role == "clerk" and station_id is None:
         raise Invalid("scope_required", _l("A clerk needs a station."))
-    if role not in ("coordinator", "clerk", "admin"):
+    if role == "street_officer" and street is None:
+        raise Invalid("scope_required", _l("A street officer needs a street."))
+    if role == "district_officer" and district is None:
+        raise Invalid("scope_required", _l("A district officer needs a district."))
+    if role not in ("coordinator", "clerk", "street_officer", "district_officer", "admin"):
         raise Invalid("invalid_role", _l("Unknown role."))
-    community_id = community.id if community is not None else None
+    key = (
+        role,
+        community.id if community is not None else None,
+        station_id,
+        street.id if street is not None else None,
+        district.id if district is not None else None,
+    )
     for grant in user.grants:
-        if (grant.role, grant.community_id, grant.station_id) == (role, community_id, station_id):
+        if (grant.role, grant.community_id, grant.station_id, grant.street_id, grant.district_id) == key:
             return grant
-    grant = RoleGrant(user=user, role=role, community_id=community_id, station_id=station_id)
+    grant = RoleGrant(
+        user=user, role=role, community_id=key[1], station_id=station_id, street_id=key[3], district_id=key[4]
+    )
     db.session.add(grant)
     db.session.flush()
     return grant
@@ -127,10 +145,19 @@ def find_user_by_phone(phone: str) -> User:
 
 
 def grant_role_by_ids(
-    user: User, role: str, community_id: int | None, station_id: int | None, *, actor: User | None = None
+    user: User,
+    role: str,
+    community_id: int | None,
+    station_id: int | None,
+    *,
+    actor: User | None = None,
+    street_id: int | None = None,
+    district_id: int | None = None,
 ) -> RoleGrant:
-    """Grant a role to a user, checking the community or station exists and fits the role (audited)."""
+    """Grant a role to a user, checking the community, station, street or district exists and fits (audited)."""
     community = None
+    street = db.session.get(Street, street_id) if role == "street_officer" and street_id else None
+    district = db.session.get(District, district_id) if role == "district_officer" and district_id else None
     if role == "coordinator":
         community = db.session.get(Community, community_id) if community_id else None
         if community is None:
@@ -142,14 +169,21 @@ def grant_role_by_ids(
     else:
         station_id = None
     before = len(user.grants)
-    grant = grant_role(user, role, community=community, station_id=station_id)
+    grant = grant_role(user, role, community=community, station_id=station_id, street=street, district=district)
     if len(user.grants) != before:
         audit.record(
             "role.granted",
             actor_id=actor.id if actor else None,
             community_id=grant.community_id,
             subject=("user", user.id),
-            details={"grant": grant.id, "role": role, "community": grant.community_id, "station": grant.station_id},
+            details={
+                "grant": grant.id,
+                "role": role,
+                "community": grant.community_id,
+                "station": grant.station_id,
+                "street": grant.street_id,
+                "district": grant.district_id,
+            },
         )
     return grant
 

@@ -10,6 +10,7 @@ MODULES = (
     "reports",
     "stations",
     "insights",
+    "overview",
     "audit",
     "notices",
     "jobs",

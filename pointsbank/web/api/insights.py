@@ -103,6 +103,6 @@ def board(args: dict, community_id: int):
 @blp.doc(security=SECURITY)
 @api_auth
 def dashboard(community_id: int):
-    """This week's and this month's figures of a community you coordinate."""
-    community = insights.community_for_coordinator(current_user, community_id)
+    """This week's and this month's figures of a community you coordinate or oversee (street, district)."""
+    community = insights.community_for_reader(current_user, community_id)
     return insights.dashboard(community.id)

@@ -11,6 +11,7 @@ MODULES = (
     "reports",
     "stations",
     "insights",
+    "insights_overview",
     "audit",
     "notices",
     "jobs",

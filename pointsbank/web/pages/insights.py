@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from pointsbank.activities.qr import qr_data_uri
 from pointsbank.errors import DomainError, NotFound
+from pointsbank.insights import charts, overview
 from pointsbank.insights import service as insights
 from pointsbank.ledger import seal as ledger_seal
 from pointsbank.objections import service as objections
@@ -170,8 +171,8 @@ def public_seals():
 @bp.get("/communities/<int:community_id>/dashboard")
 @login_required
 def dashboard(community_id: int):
-    """This week's and this month's figures of a community you coordinate."""
-    community = insights.community_for_coordinator(current_user, community_id)
+    """This week's and this month's figures of a community you coordinate or oversee, with weekly charts."""
+    community = insights.community_for_reader(current_user, community_id)
     others = sorted(current_user.coordinated_community_ids() - {community.id})
     return render_template(
         "insights/dashboard.html",
@@ -179,6 +180,8 @@ def dashboard(community_id: int):
         data=insights.dashboard(community.id),
         others=others,
         week=insights.current_week(),
+        trend=overview.community_figures(community.id, overview.weeks_back(overview.DEFAULT_WEEKS)),
+        chart=charts.weekly_bars,
     )
 
 

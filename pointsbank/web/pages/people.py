@@ -121,6 +121,8 @@ ROLE_LABELS = {
     "resident": _l("Resident"),
     "clerk": _l("Station clerk"),
     "coordinator": _l("Coordinator"),
+    "street_officer": _l("Street officer"),
+    "district_officer": _l("District officer"),
     "admin": _l("Admin"),
 }
 COLUMN_LABELS = {"name": _l("Name"), "phone": _l("Mobile number"), "grid": _l("Grid")}
