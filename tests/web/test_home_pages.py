@@ -184,9 +184,7 @@ def test_pay_status_shows_a_refused_scan_with_its_reason(client, login, counter_
     import pytest
     import sqlalchemy as sa
 
-    from pointsbank.db import utcnow
-
-    from pointsbank.db import run_in_unit
+    from pointsbank.db import run_in_unit, utcnow
     from pointsbank.errors import DomainError
     from pointsbank.extensions import db
     from pointsbank.stations import service as svc
