@@ -21,7 +21,14 @@ from pointsbank.people.models import Community, User
 from pointsbank.stations import codes
 from pointsbank.stations.attempts import counted
 from pointsbank.stations.models import PayCode, Redemption, RedemptionLine, Reservation, Station
-from pointsbank.stations.paycodes import SCAN_GRACE, find_pay_code, pay_code_query, pay_code_usable, pay_payload
+from pointsbank.stations.paycodes import (
+    SCAN_GRACE,
+    find_pay_code,
+    pay_code_query,
+    pay_code_usable,
+    pay_payload,
+    refusal_noted,
+)
 from pointsbank.stations.pricing import (
     available_points,
     aware,
@@ -70,7 +77,8 @@ def look_up(clerk: User, station: Station, text: str) -> CodeInfo:
             expires_at=reservation.expires_at,
         )
     code = find_pay_code(parsed)
-    pay_code_usable(code, station, now)
+    with refusal_noted(code):
+        pay_code_usable(code, station, now)
     if code.scanned_at is None:
         code.scanned_at = now
         code.scanned_station_id = station.id
@@ -147,10 +155,11 @@ def redeem(
     if replayed_id is not None:
         return _replay(key, wanted)
     now = utcnow()
-    pay_code_usable(code, station, now)
-    resident = code.resident
-    priced = price_lines(station, lines)
-    check_limits(resident, priced, now)
+    with refusal_noted(code):
+        pay_code_usable(code, station, now)
+        resident = code.resident
+        priced = price_lines(station, lines)
+        check_limits(resident, priced, now)
     total = sum(p.points for p in priced)
     claimed = db.session.execute(
         sa.update(PayCode)
@@ -193,22 +202,24 @@ def redeem(
     sa.orm.attributes.set_committed_value(redemption, "resident", resident)
     goods = [(p.item, -p.qty) for p in priced if p.item.tracks_stock]
     if goods:
-        move_stocks(goods, "redemption", actor_id=clerk.id, redemption_id=redemption.id)
+        with refusal_noted(code):
+            move_stocks(goods, "redemption", actor_id=clerk.id, redemption_id=redemption.id)
     if account is None or resident.community_id is None:
         account = ledger.resident_account(resident)
     # Kept referenced: the ledger refreshes the account in place. The key is new (a new redemption id) and any
     # error rolls this whole unit back, so the ledger needs neither a replay look-up nor a savepoint.
-    transfer = ledger.spend(
-        account,
-        station.id,
-        total,
-        key=f"stations:redemption:{redemption.id}",
-        actor_id=clerk.id,
-        memo=memo_for(priced) + (f"（{code.proxy.name}代办）" if code.proxy_id else ""),
-        subject=("redemption", redemption.id),
-        station=station_account,
-        fresh=True,
-    )
+    with refusal_noted(code):  # insufficient points
+        transfer = ledger.spend(
+            account,
+            station.id,
+            total,
+            key=f"stations:redemption:{redemption.id}",
+            actor_id=clerk.id,
+            memo=memo_for(priced) + (f"（{code.proxy.name}代办）" if code.proxy_id else ""),
+            subject=("redemption", redemption.id),
+            station=station_account,
+            fresh=True,
+        )
     redemption.transfer_id = transfer.id
     redemption.balance_after = account.balance - account.held
     db.session.flush()

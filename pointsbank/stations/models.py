@@ -85,6 +85,9 @@ class PayCode(IdMixin, TimestampMixin, db.Model):
     # A scanned code stays good for the clerk who scanned it while items are picked (see service.SCAN_GRACE).
     scanned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     scanned_station_id: Mapped[int | None] = mapped_column(sa.ForeignKey("station.id"))
+    # The last refused scan of this code (its error code), so the resident's phone can say why.
+    refused_reason: Mapped[str | None] = mapped_column(sa.String(32))
+    refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resident: Mapped[User] = relationship(foreign_keys=[resident_id])
     proxy: Mapped[User | None] = relationship(foreign_keys=[proxy_id])
 

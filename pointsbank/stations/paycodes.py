@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from pointsbank.db import utcnow
-from pointsbank.errors import Conflict, Refused
+from pointsbank.db import unit_of_work, utcnow
+from pointsbank.errors import Conflict, DomainError, Refused
 from pointsbank.extensions import db
 from pointsbank.people.models import User
 from pointsbank.stations import codes
@@ -129,7 +131,14 @@ def pay_code_state(user: User, digits: str, now: datetime | None = None) -> tupl
     from pointsbank.stations.models import Redemption
 
     row = db.session.execute(
-        sa.select(PayCode.used_at, PayCode.revoked_at, PayCode.scanned_at, PayCode.expires_at, Redemption.id)
+        sa.select(
+            PayCode.used_at,
+            PayCode.revoked_at,
+            PayCode.scanned_at,
+            PayCode.expires_at,
+            Redemption.id,
+            PayCode.refused_reason,
+        )
         .outerjoin(Redemption, Redemption.pay_code_id == PayCode.id)
         .where(PayCode.issued_by_id == user.id, PayCode.digits == digits)
         .order_by(PayCode.id.desc())
@@ -137,10 +146,12 @@ def pay_code_state(user: User, digits: str, now: datetime | None = None) -> tupl
     ).first()
     if row is None:
         return "unknown", None
-    used_at, revoked_at, scanned_at, expires_at, redemption_id = row
+    used_at, revoked_at, scanned_at, expires_at, redemption_id, refused = row
     now = now or utcnow()
     if used_at is not None:
         return "used", redemption_id
+    if refused is not None:
+        return f"refused:{refused}", None
     if revoked_at is not None:
         return "revoked", None
     if scanned_at is not None and aware(scanned_at) + SCAN_GRACE > now:
@@ -148,3 +159,49 @@ def pay_code_state(user: User, digits: str, now: datetime | None = None) -> tupl
     if aware(expires_at) <= now:
         return "expired", None
     return "waiting", None
+
+
+@contextlib.contextmanager
+def refusal_noted(code: PayCode) -> Iterator[None]:
+    """Tag a refusal with its pay code; `noted` writes it down once the refused unit has rolled back."""
+    try:
+        yield
+    except (Refused, Conflict) as err:  # not a clerk's typing slip (Invalid): the clerk fixes those
+        err.pay_code_id = code.id  # type: ignore[attr-defined]
+        raise
+
+
+def note_refusal(pay_code_id: int, reason: str) -> None:
+    db.session.execute(
+        sa.update(PayCode)
+        .where(PayCode.id == pay_code_id, PayCode.used_at.is_(None))
+        .values(refused_reason=reason[:32], refused_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def noted(fn: Callable[[], object]):
+    """Run a counter unit; a refused pay code is recorded in its own small unit, then the refusal raised."""
+    try:
+        return unit_of_work(fn)()
+    except DomainError as err:
+        pay_code_id = getattr(err, "pay_code_id", None)
+        if pay_code_id is not None:
+            unit_of_work(note_refusal)(pay_code_id, err.code)
+        raise
+
+
+REFUSALS = {
+    "already_used": _l("This code was already used. Show a new one."),
+    "revoked": _l("This code was replaced by a newer one. Show the current code."),
+    "expired": _l("This code expired before it was used. Show a new one."),
+    "wrong_station": _l("This code cannot be used at this station."),
+    "insufficient_points": _l("Not enough points for these items."),
+    "over_limit": _l("These items are over the limit you may redeem."),
+    "out_of_stock": _l("An item is out of stock. Ask the clerk to choose another."),
+}
+
+
+def refusal_text(reason: str) -> str:
+    """What the resident's phone says about a refused scan, in the reader's language."""
+    return str(REFUSALS.get(reason, _l("The clerk could not take this payment. Ask them why.")))

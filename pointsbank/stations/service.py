@@ -52,7 +52,7 @@ from pointsbank.stations.counter import (
     undo_deadline,
     undo_minutes,
 )
-from pointsbank.stations.paycodes import PAY_CODE_SECONDS, SCAN_GRACE, issue_pay_code, pay_payload
+from pointsbank.stations.paycodes import PAY_CODE_SECONDS, SCAN_GRACE, issue_pay_code, noted, pay_payload
 from pointsbank.stations.pricing import (
     MAX_LINES,
     MAX_QTY,
@@ -149,6 +149,7 @@ __all__ = [
     "hand_over",
     "is_low",
     "issue_pay_code",
+    "noted",
     "item_for_staff",
     "items_of",
     "items_query",

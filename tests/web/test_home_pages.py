@@ -176,3 +176,35 @@ def _statements():
             sa.event.remove(db.engine, "before_cursor_execute", record)
 
     return watch()
+
+
+def test_pay_status_shows_a_refused_scan_with_its_reason(client, login, counter_setup):
+    from datetime import timedelta
+
+    import pytest
+    import sqlalchemy as sa
+
+    from pointsbank.db import run_in_unit, utcnow
+    from pointsbank.errors import DomainError
+    from pointsbank.extensions import db
+    from pointsbank.stations import service as svc
+    from pointsbank.stations.models import PayCode
+
+    world = counter_setup()
+    login(world.resident)
+    code = run_in_unit(lambda: svc.issue_pay_code(world.resident))
+    url = f"/stations/pay/status?digits={code.digits}"
+    # A clerk's slip (no items) is not a refusal of the code: the phone keeps waiting.
+    with pytest.raises(DomainError):
+        svc.noted(lambda: svc.redeem(world.clerk, world.station, code.digits, [], key="refuse-0"))
+    assert client.get(url).get_json() == {"state": "waiting"}
+    run_in_unit(lambda: db.session.execute(sa.update(PayCode).values(expires_at=utcnow() - timedelta(minutes=5))))
+    with pytest.raises(DomainError) as raised:
+        svc.noted(lambda: svc.redeem(world.clerk, world.station, code.digits, [(world.rice.id, 1)], key="refuse-1"))
+    assert raised.value.code == "expired"
+    body = client.get(url).get_json()
+    assert body["state"] == "refused" and body["reason"] == "expired" and "过期" in body["message"]
+    assert "expired" in client.get(url + "&lang=en").get_json()["message"]
+    assert db.session.get(PayCode, code.id).used_at is None
+    page = _html(client.get("/stations/pay"))
+    assert "data-pay-refused hidden" in page and "data-refused-continue" in page

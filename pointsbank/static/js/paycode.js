@@ -1,6 +1,6 @@
 /* The pay code (付款码): refreshes about every minute with a countdown, keeps the screen awake (Wake Lock where
    available), and asks the server every 1.5 s what became of the code: once a clerk has used it the page opens
-   the receipt (the success screen) by itself; a scanned code stops refreshing while the clerk picks items. */
+   the receipt (the success screen) by itself; a refused scan shows why; a scanned code stops refreshing while the clerk picks items. */
 (function () {
   "use strict";
   var pay = document.querySelector("[data-pay-code]");
@@ -71,8 +71,31 @@
     });
   }
 
+  var refusal = document.querySelector("[data-pay-refused]");
+
+  function showRefusal(message) {
+    if (!refusal || !refusal.hidden) {
+      return;
+    }
+    refusal.querySelector("[data-refused-reason]").textContent = message;
+    refusal.hidden = false;
+    pay.hidden = true;
+    if (navigator.vibrate) {
+      navigator.vibrate([80, 60, 80]);
+    }
+    refusal.querySelector("h1").focus();
+  }
+
+  if (refusal) {
+    refusal.querySelector("[data-refused-continue]").addEventListener("click", function () {
+      refusal.hidden = true;
+      pay.hidden = false;
+      refresh();
+    });
+  }
+
   function poll() {
-    if (document.visibilityState !== "visible" || !pay.dataset.status) {
+    if (document.visibilityState !== "visible" || !pay.dataset.status || pay.hidden) {
       return;
     }
     fetch(pay.dataset.status + "?digits=" + currentDigits(), { credentials: "same-origin", cache: "no-store" })
@@ -84,6 +107,8 @@
         state = data.state;
         if (data.state === "used" && data.receipt) {
           window.location.assign(data.receipt);
+        } else if (data.state === "refused") {
+          showRefusal(data.message || "");
         } else if (data.state === "scanned") {
           say(live.dataset.msgScanned);
         } else if (data.state === "expired" || data.state === "revoked") {

@@ -224,7 +224,7 @@ def check_code(data, station_id: int):
         if isinstance(result, DomainError):
             raise result
         return code_info_out(unit_of_work(lambda: svc.look_up(current_user, station, svc.pay_payload(result)))())
-    return code_info_out(_raised(unit_of_work(lambda: svc.check_code(current_user, station, data["code"]))()))
+    return code_info_out(_raised(svc.noted(lambda: svc.check_code(current_user, station, data["code"]))))
 
 
 def _raised(result):
@@ -255,7 +255,7 @@ def redeem(data, station_id: int):
     station = svc.station_for_staff(current_user, station_id)
     lines = [(line["item_id"], line["qty"]) for line in data["lines"]]
     key = idempotency_key(f"redeem:{station.id}")
-    return _raised(unit_of_work(lambda: svc.confirm(current_user, station, data["code"], lines, key=key))())
+    return _raised(svc.noted(lambda: svc.confirm(current_user, station, data["code"], lines, key=key)))
 
 
 @blp.post("/stations/<int(max=2147483647):station_id>/pickups")

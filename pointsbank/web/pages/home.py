@@ -151,6 +151,9 @@ def pay_status():
         return jsonify({"state": "unknown"}), 400
     state, redemption_id = paycodes.pay_code_state(current_user, digits)
     body: dict = {"state": state}
+    if state.startswith("refused:"):
+        reason = state.split(":", 1)[1]
+        body = {"state": "refused", "reason": reason, "message": paycodes.refusal_text(reason)}
     if redemption_id is not None:
         body["receipt"] = url_for("stations.receipt", redemption_id=redemption_id, paid=1)
     response = jsonify(body)

@@ -213,7 +213,7 @@ def scan_post(station_id: int):
             return render_template("stations/scan.html", station=station, form=form, need_pin=True), result.status
         text = svc.pay_payload(result)
     try:
-        info = _raised(unit_of_work(lambda: svc.check_code(current_user, station, text))())
+        info = _raised(svc.noted(lambda: svc.check_code(current_user, station, text)))
     except svc.TooManyAttempts as err:
         flash(str(err.message), "error")
         return render_template("stations/scan.html", station=station, form=form), 429, err.headers
@@ -232,7 +232,7 @@ def redeem(station_id: int):
         abort(400)
     key = f"page:redeem:{current_user.id}:{form.token.data}"
     lines = _lines_from_form()
-    redemption = _raised(unit_of_work(lambda: svc.confirm(current_user, station, form.code.data, lines, key=key))())
+    redemption = _raised(svc.noted(lambda: svc.confirm(current_user, station, form.code.data, lines, key=key)))
     return redirect(url_for("stations.receipt", redemption_id=redemption.id))
 
 
