@@ -12,4 +12,5 @@ from pointsbank.people.models import *  # noqa: F403
 from pointsbank.privacy.models import *  # noqa: F403
 from pointsbank.reports.models import *  # noqa: F403
 from pointsbank.rules.models import *  # noqa: F403
+from pointsbank.signals.models import *  # noqa: F403
 from pointsbank.stations.models import *  # noqa: F403

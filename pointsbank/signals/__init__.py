@@ -1,0 +1,1 @@
+"""Fraud signals for coordinators: unusual patterns measured against the community's norm."""
