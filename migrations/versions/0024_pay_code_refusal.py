@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = "0024"
-down_revision = "0020"
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 
