@@ -65,3 +65,26 @@ def test_grants_list_is_masked(client, bearer):
     assert body["items"]
     for item in body["items"]:
         assert "****" in item["user"]["phone"]
+
+
+def test_residents_page_shows_one_number_on_purpose_and_audits_it(client, login, make_user, make_community):
+    community = make_community()
+    coordinator = make_user("coordinator", community=community)
+    resident = make_user("resident", community=community)
+    other = make_user("resident", community=community)
+    login(coordinator)
+    page = client.get(f"/communities/{community.id}/residents").get_data(as_text=True)
+    assert resident.masked_phone in page and resident.phone not in page and "显示" in page
+    shown = client.post(f"/communities/{community.id}/residents/{resident.id}/phone")
+    text = shown.get_data(as_text=True)
+    assert shown.status_code == 200 and resident.phone in text and other.phone not in text
+    (entry,) = _reveals()
+    assert entry.actor_id == coordinator.id and entry.subject_id == resident.id
+
+
+def test_residents_page_reveal_refused_for_another_community(client, login, make_user, make_community):
+    coordinator = make_user("coordinator", community=make_community())
+    stranger = make_user("resident", community=make_community())
+    login(coordinator)
+    answer = client.post(f"/communities/{stranger.community_id}/residents/{stranger.id}/phone")
+    assert answer.status_code == 404 and _reveals() == []

@@ -24,7 +24,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from pointsbank.db import run_in_unit, unit_of_work
 from pointsbank.errors import DomainError
 from pointsbank.extensions import limiter
-from pointsbank.people import accounts, service, sessions, tokens
+from pointsbank.people import accounts, phones, service, sessions, tokens
 from pointsbank.people import login as logins
 from pointsbank.people.forms import (
     ImportForm,
@@ -320,6 +320,20 @@ def import_sheet(community_id: int):
         bad_rows = err.details.get("rows", []) if err.details else []
         return _residents_page(community, form, import_form, 422, import_error=str(err.message), bad_rows=bad_rows)
     return render_template("people/registered.html", community=community, slips=slips), 201
+
+
+@bp.post("/communities/<int:community_id>/residents/<int:user_id>/phone")
+@login_required
+@unit_of_work
+def reveal_phone(community_id: int, user_id: int):
+    """Show one resident's full mobile number on the list, on purpose; each press is audited."""
+    community = service.community_in_scope(current_user, community_id)
+    user = phones.reveal_phone(current_user, user_id)
+    if user.community_id != community.id:
+        abort(404)
+    form = _resident_form(community)
+    form.process(formdata=None)
+    return _residents_page(community, form, ImportForm(formdata=None), shown={user.id: user.phone})
 
 
 @bp.post("/communities/<int:community_id>/residents/<int:user_id>/reset-password")
