@@ -38,6 +38,21 @@ class PbApi(Api):
     def _register_error_handlers(self) -> None:  # errors.register_error_handlers answers JSON
         return None
 
+    def _init_spec(self, *args: Any, **kwargs: Any) -> None:
+        super()._init_spec(*args, **kwargs)
+        self.ma_plugin.converter.add_attribute_function(_standard_limits)
+
+
+def _standard_limits(self: Any, field: ma.fields.Field, ret: dict, **kwargs: Any) -> dict:
+    """apispec writes non-numeric ranges (dates) as x-minimum/x-maximum; JSON schema has no such keywords,
+    so the document states them in the description instead (the API still enforces them)."""
+    low, high = ret.pop("x-minimum", None), ret.pop("x-maximum", None)
+    if low is None and high is None:
+        return {}
+    bounds = f"from {low if low is not None else '…'} to {high if high is not None else '…'}"
+    description = ret.get("description")
+    return {"description": f"{description} ({bounds})" if description else bounds.capitalize()}
+
 
 class Parser(FlaskParser):
     """Malformed input is 400 (422 is for valid input refused by a rule)."""
@@ -50,6 +65,23 @@ class ApiBlueprint(Blueprint):
 
     ARGUMENTS_PARSER = Parser()
     PAGINATION_ARGUMENTS_PARSER = Parser()
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+        **Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        "form": "multipart/form-data",
+    }
+
+    def _prepare_arguments_doc(self, doc: dict, doc_info: dict, *, api: Any, spec: Any, **kwargs: Any) -> dict:
+        """Form fields and files of one request are one multipart body: document both, not only the first."""
+        operation = doc_info.get("arguments")
+        if operation:
+            parts = [p for p in operation["parameters"] if isinstance(p, dict) and p.get("in") in ("form", "files")]
+            if len(parts) > 1:
+                for part in parts:
+                    operation["parameters"].remove(part)
+                merged = {"in": "files", "required": any(p.get("required", True) for p in parts)}
+                merged["schema"] = {"allOf": [p["schema"] for p in parts]}
+                operation["parameters"].append(merged)
+        return super()._prepare_arguments_doc(doc, doc_info, api=api, spec=spec, **kwargs)
 
 
 _DOCS = ApiBlueprint("api_docs", __name__)  # never registered: alt_response only needs a blueprint to build the doc
