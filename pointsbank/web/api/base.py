@@ -65,23 +65,6 @@ class ApiBlueprint(Blueprint):
 
     ARGUMENTS_PARSER = Parser()
     PAGINATION_ARGUMENTS_PARSER = Parser()
-    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
-        **Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
-        "form": "multipart/form-data",
-    }
-
-    def _prepare_arguments_doc(self, doc: dict, doc_info: dict, *, api: Any, spec: Any, **kwargs: Any) -> dict:
-        """Form fields and files of one request are one multipart body: document both, not only the first."""
-        operation = doc_info.get("arguments")
-        if operation:
-            parts = [p for p in operation["parameters"] if isinstance(p, dict) and p.get("in") in ("form", "files")]
-            if len(parts) > 1:
-                for part in parts:
-                    operation["parameters"].remove(part)
-                merged = {"in": "files", "required": any(p.get("required", True) for p in parts)}
-                merged["schema"] = {"allOf": [p["schema"] for p in parts]}
-                operation["parameters"].append(merged)
-        return super()._prepare_arguments_doc(doc, doc_info, api=api, spec=spec, **kwargs)
 
 
 _DOCS = ApiBlueprint("api_docs", __name__)  # never registered: alt_response only needs a blueprint to build the doc
