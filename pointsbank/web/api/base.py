@@ -38,6 +38,21 @@ class PbApi(Api):
     def _register_error_handlers(self) -> None:  # errors.register_error_handlers answers JSON
         return None
 
+    def _init_spec(self, *args: Any, **kwargs: Any) -> None:
+        super()._init_spec(*args, **kwargs)
+        self.ma_plugin.converter.add_attribute_function(_standard_limits)
+
+
+def _standard_limits(self: Any, field: ma.fields.Field, ret: dict, **kwargs: Any) -> dict:
+    """apispec writes non-numeric ranges (dates) as x-minimum/x-maximum; JSON schema has no such keywords,
+    so the document states them in the description instead (the API still enforces them)."""
+    low, high = ret.pop("x-minimum", None), ret.pop("x-maximum", None)
+    if low is None and high is None:
+        return {}
+    bounds = f"from {low if low is not None else '…'} to {high if high is not None else '…'}"
+    description = ret.get("description")
+    return {"description": f"{description} ({bounds})" if description else bounds.capitalize()}
+
 
 class Parser(FlaskParser):
     """Malformed input is 400 (422 is for valid input refused by a rule)."""
