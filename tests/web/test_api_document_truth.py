@@ -4,6 +4,7 @@ limits use standard JSON-schema keywords."""
 from __future__ import annotations
 
 import json
+import re
 
 PATCHES = ("/api/v1/rules/{rule_id}", "/api/v1/report-categories/{category_id}", "/api/v1/activities/{activity_id}")
 
@@ -35,12 +36,36 @@ def test_idempotency_header_is_limited_to_100_everywhere(client):
 
 
 def test_empty_patch_is_400_with_a_stable_code(client, make_user, login):
+    """Every documented PATCH, on an object that exists, refuses an empty body (nothing to change)."""
+    from pointsbank.db import run_in_unit
+    from pointsbank.seed import seed_all
+
+    run_in_unit(seed_all)
     login(make_user("admin"))
-    documented = _document(client)["paths"]
-    for path, item in documented.items():
-        if "patch" not in item:
-            continue
-        answer = client.patch(path.replace("{", "").replace("}", "").replace("_id", "1"), json={})
-        assert answer.status_code in (400, 404), (path, answer.status_code)
-        if answer.status_code == 400:
-            assert answer.get_json()["error"]["code"], path
+    documented = [path for path, item in _document(client)["paths"].items() if "patch" in item]
+    assert len(documented) >= 8
+    for path in documented:
+        url = re.sub(r"\{[a-z_]+\}", "1", path)
+        assert client.get(url).status_code != 404 or "residents" in path or "settings" in path, path
+        answer = client.patch(url, json={})
+        assert answer.status_code == 400, (path, answer.status_code, answer.get_data(as_text=True)[:200])
+        assert answer.get_json()["error"]["code"], path
+
+
+def test_multipart_bodies_document_their_form_fields_and_files(client):
+    document = _document(client)
+    body = document["paths"]["/api/v1/reports"]["post"]["requestBody"]["content"]["multipart/form-data"]
+    schema = document["components"]["schemas"][body["schema"]["$ref"].rsplit("/", 1)[1]]
+    assert {"category_id", "description", "photos"} <= set(schema["properties"])
+    assert {"category_id", "description"} <= set(schema["required"])
+
+
+def test_over_long_idempotency_key_is_400_on_bulk_approve(client, make_user, make_community, login):
+    login(make_user("coordinator", community=make_community()))
+    answer = client.post(
+        "/api/v1/pending-awards/bulk-approve", json={"ids": [1]}, headers={"Idempotency-Key": "k" * 101}
+    )
+    assert answer.status_code == 400
+    assert answer.get_json()["error"]["code"] == "invalid_idempotency_key"
+    fine = client.post("/api/v1/pending-awards/bulk-approve", json={"ids": [1]}, headers={"Idempotency-Key": "k" * 100})
+    assert fine.status_code == 200

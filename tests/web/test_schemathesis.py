@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import CHECKS as CHECK_REGISTRY
+from schemathesis.specs.openapi import checks as _openapi_checks  # noqa: F401  (registers the OpenAPI checks)
 
 from pointsbank.db import run_in_unit
 from pointsbank.extensions import db
@@ -27,6 +28,7 @@ from tests.conftest import make_test_app
 EXAMPLES = int(os.environ.get("PB_FUZZ_EXAMPLES", "24"))
 ROLES = ("admin", "coordinator", "clerk", "resident")
 CHECKS = CHECK_REGISTRY.get_all()  # every check schemathesis has (`--checks all`)
+assert len(CHECKS) > 10, [c.__name__ for c in CHECKS]
 METHODS = ("get", "put", "post", "patch", "delete")
 
 

@@ -41,6 +41,19 @@ class PbApi(Api):
     def _init_spec(self, *args: Any, **kwargs: Any) -> None:
         super()._init_spec(*args, **kwargs)
         self.ma_plugin.converter.add_attribute_function(_standard_limits)
+        to_dict = self.spec.to_dict
+        self.spec.to_dict = lambda: _patch_bodies_change_something(to_dict())
+
+
+def _patch_bodies_change_something(document: dict) -> dict:
+    """A PATCH body must name at least one field (api_auth answers an empty one 400 `nothing_to_change`)."""
+    schemas = document.get("components", {}).get("schemas", {})
+    for item in document.get("paths", {}).values():
+        body = item.get("patch", {}).get("requestBody", {}).get("content", {}).get("application/json", {})
+        ref = body.get("schema", {}).get("$ref", "")
+        if ref.rsplit("/", 1)[-1] in schemas:
+            schemas[ref.rsplit("/", 1)[-1]]["minProperties"] = 1
+    return document
 
 
 def _standard_limits(self: Any, field: ma.fields.Field, ret: dict, **kwargs: Any) -> dict:
@@ -65,6 +78,25 @@ class ApiBlueprint(Blueprint):
 
     ARGUMENTS_PARSER = Parser()
     PAGINATION_ARGUMENTS_PARSER = Parser()
+
+    def _prepare_arguments_doc(self, doc, doc_info, *, api, spec, **kwargs):
+        """A form and its files are one multipart body: document both schemas' fields together."""
+        operation = doc_info.get("arguments")
+        params = [p for p in (operation or {}).get("parameters", []) if isinstance(p, dict)]
+        form = next((p for p in params if p.get("in") == "form"), None)
+        files = next((p for p in params if p.get("in") == "files"), None)
+        if form is not None and files is not None:
+            form_schema, files_schema = _schema_of(form["schema"]), _schema_of(files["schema"])
+            name = type(form_schema).__name__.removesuffix("Schema").removesuffix("Form") + "Upload"
+            both = ma.Schema.from_dict({**form_schema.fields, **files_schema.fields}, name=name)
+            merged = {**files, "schema": both, "required": bool(form.get("required") or files.get("required"))}
+            rest = [p for p in operation["parameters"] if p is not form and p is not files]
+            doc_info = {**doc_info, "arguments": {**operation, "parameters": [merged, *rest]}}
+        return super()._prepare_arguments_doc(doc, doc_info, api=api, spec=spec, **kwargs)
+
+
+def _schema_of(schema: Any) -> ma.Schema:
+    return schema() if isinstance(schema, type) else schema
 
 
 _DOCS = ApiBlueprint("api_docs", __name__)  # never registered: alt_response only needs a blueprint to build the doc
@@ -127,6 +159,10 @@ def api_auth(fn: Callable[..., Any]) -> Callable[..., Any]:
                 validate_csrf(request.headers.get("X-CSRFToken", ""))
             except (ValidationError, CSRFError) as exc:
                 raise DomainError("csrf_failed", _l("Missing or invalid CSRF token."), status=400) from exc
+        if request.method == "PATCH" and request.is_json and request.get_json(silent=True) == {}:
+            raise Invalid("nothing_to_change", _l("Send at least one field to change."))
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            idempotency_header()  # a blank or over-long key is 400 on every write, used or not
         return fn(*args, **kwargs)
 
     return wrapper
