@@ -12,14 +12,24 @@ from pointsbank.schemas import UTCTime as Time
 
 ID = {"validate": ma.validate.Range(min=1, max=2**31 - 1)}
 CAP = {"allow_none": True, "strict": True, "validate": ma.validate.Range(min=1, max=1_000_000)}
-SANE_TIME = ma.validate.Range(min=datetime(2000, 1, 1, tzinfo=UTC), max=datetime(2100, 1, 1, tzinfo=UTC))
+SANE_YEARS = (2000, 2099)  # the OpenAPI document states this as the pattern ^20[0-9]{2}-
+
+
+def SANE_TIME(value: datetime) -> None:  # noqa: N802  (a validator)
+    """The year as written (in the value's own offset) is 2000–2099."""
+    if not SANE_YEARS[0] <= value.year <= SANE_YEARS[1]:
+        raise ma.ValidationError(f"Must be in the years {SANE_YEARS[0]} to {SANE_YEARS[1]}.")
+
+
+SANE_TIME_FIELD = {"metadata": {"pattern": "^20[0-9]{2}-"}}
 
 
 class InputTime(ma.fields.AwareDateTime):
-    """An input time; without an offset it is taken as UTC. Kept within 2000–2100."""
+    """An input time; without an offset it is taken as UTC. Its year is 2000–2099."""
 
     def __init__(self, **kwargs):
-        super().__init__(default_timezone=UTC, validate=SANE_TIME, **kwargs)
+        metadata = {**SANE_TIME_FIELD["metadata"], **kwargs.pop("metadata", {})}
+        super().__init__(default_timezone=UTC, validate=SANE_TIME, metadata=metadata, **kwargs)
 
 
 class RuleVersionSchema(ma.Schema):

@@ -217,7 +217,7 @@ class ReportArgsSchema(ma.Schema):
         load_default=None,
         allow_none=True,
         validate=V.Range(min=date(2000, 1, 1), max=date(2099, 12, 31)),
-        metadata={"description": "Day in Asia/Shanghai"},
+        metadata={"description": "Day in Asia/Shanghai", "pattern": "^20[0-9]{2}-"},
     )
 
 
