@@ -95,6 +95,22 @@ def parse_week(text: str | None, now: datetime | None = None) -> Week:
     )
 
 
+def pick_week(week: str | None, day: str | None = None, now: datetime | None = None) -> Week:
+    """The week of `day` (YYYY-MM-DD, from a date picker) when given, else `week` (2026-W47), else this week.
+
+    A day after today picks this week: there is nothing to show in later weeks. A bad day is 400 invalid_week.
+    """
+    if day is None or not str(day).strip():
+        return parse_week(week, now)
+    try:
+        picked = date.fromisoformat(str(day).strip())
+    except ValueError:
+        picked = None
+    if picked is None or not 2000 <= picked.year <= 2100:
+        raise Invalid("invalid_week", _l("Pick a day from the calendar."), details={"day": str(day)[:20]})
+    return week_of_day(min(picked, local_today(now)))
+
+
 def month_bounds(now: datetime | None = None) -> tuple[datetime, datetime]:
     """[start, end) in UTC of this local calendar month."""
     today = local_today(now)
