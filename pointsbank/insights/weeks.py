@@ -16,6 +16,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{2})$")
+DAY_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -102,8 +103,9 @@ def pick_week(week: str | None, day: str | None = None, now: datetime | None = N
     """
     if day is None or not str(day).strip():
         return parse_week(week, now)
+    text = str(day).strip()
     try:
-        picked = date.fromisoformat(str(day).strip())
+        picked = date.fromisoformat(text) if DAY_PATTERN.match(text) else None
     except ValueError:
         picked = None
     if picked is None or not 2000 <= picked.year <= 2100:

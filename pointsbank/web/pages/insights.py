@@ -59,7 +59,13 @@ def _week_nav(week: insights.Week) -> dict:
     this = insights.current_week()
     later = (week.year, week.number) < (this.year, this.number)
     today = insights.local_today()
-    return {"week": week, "previous": week.previous(), "next": week.next() if later else None, "this": this, "today": today}
+    return {
+        "week": week,
+        "previous": week.previous(),
+        "next": week.next() if later else None,
+        "this": this,
+        "today": today,
+    }
 
 
 def _page(total: int) -> dict:
