@@ -22,14 +22,14 @@ SHOTS = os.environ.get("PB_SHOTS")
 
 
 def _crowd() -> int:
-    """Twenty-five neighbours who earned more than the demo resident this week; the resident's community id."""
+    """Twenty-five neighbours who earned more than the demo resident this week; its community id."""
     seed_all()
     me = db.session.execute(db.select(User).filter_by(phone=ROLES["resident"])).scalar_one()
     me.community.champions_after_publicity = False  # name them at once (公示 has its own tests)
     ledger.award(me, 1, key=new_key("award"), actor_id=None, memo="志愿活动：楼道清扫")
     for i in range(25):
         who = create_user(f"1370000{i:04d}", f"邻居{i:02d}号", "secret-pass-1", community=me.community)
-        ledger.award(who, 200 - i, key=new_key("award"), actor_id=None, memo=f"志愿活动：第{i + 1}次")
+        ledger.award(who, 1000 - i, key=new_key("award"), actor_id=None, memo=f"志愿活动：第{i + 1}次")
     return me.community_id
 
 
@@ -47,7 +47,7 @@ def test_champions_and_board_on_a_phone(live_server, chromium):
         "board-public": f"/insights/public/communities/{community_id}/board?page=2",
     }
     for lang, elder in (("zh_Hans", False), ("en", False), ("zh_Hans", True)):
-        context = browser.new_context(viewport=PHONE_SIZE)
+        context = browser.new_context(viewport=PHONE_SIZE, locale="en-US" if lang == "en" else "zh-CN")
         context.add_cookies(
             [
                 {"name": "pb_lang", "value": lang, "url": live_server.url},
@@ -62,7 +62,7 @@ def test_champions_and_board_on_a_phone(live_server, chromium):
             assert page.locator("[data-testid=week-next]").count() == 0  # this week: nothing later
             assert page.locator("input[type=date][name=day]").count() == 1
             if name == "champions":
-                assert page.locator(".champion.mine[data-testid=my-rank]").count() == 1  # rank 26, on page 2
+                assert page.locator(".champion.mine[data-testid=my-rank]").count() == 1  # past the first page
                 assert page.locator("[data-testid=pager]").count() == 1
             found = _measure(page, elder) + _axe(page)
             mode = f"{lang}{'-elder' if elder else ''}"
