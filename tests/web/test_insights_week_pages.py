@@ -129,3 +129,15 @@ def test_board_pages_and_own_lines(client, login, make_community, make_user, awa
     public = client.get(f"/insights/public/communities/{community.id}/board?page=2").get_data(as_text=True)
     assert f"第{PAGE_SIZE + 1}次" in public and " mine" not in public  # no viewer on the printed board
     assert "?page=1" not in public and "page=1" in public  # ‹ back to the first page, on the public board too
+
+
+def test_public_publicity_api_takes_a_day(client, make_community, make_user, award_points):
+    community = _community(make_community)
+    award_points(make_user(community=community, name="张三丰"), 3)
+    url = f"/api/v1/communities/{community.id}/publicity"
+    this = insights.current_week()
+    body = client.get(f"{url}?day={this.sunday.isoformat()}").get_json()
+    assert body["week"] == this.label and body["total"] == 1
+    before = client.get(f"{url}?day={this.previous().sunday.isoformat()}&week={this.label}").get_json()
+    assert before["week"] == this.previous().label and before["total"] == 0
+    assert client.get(f"{url}?day=31.12.2026").get_json()["error"]["code"] == "invalid_week"
