@@ -129,6 +129,9 @@ def test_board_pages_and_own_lines(client, login, make_community, make_user, awa
     public = client.get(f"/insights/public/communities/{community.id}/board?page=2").get_data(as_text=True)
     assert f"第{PAGE_SIZE + 1}次" in public and " mine" not in public  # no viewer on the printed board
     assert "?page=1" not in public and "page=1" in public  # ‹ back to the first page, on the public board too
+    assert 'data-testid="board-all"' in public
+    printed = client.get(f"/insights/public/communities/{community.id}/board?all=1").get_data(as_text=True)
+    assert printed.count("<tr class=") == PAGE_SIZE + 1 and 'data-testid="pager"' not in printed
 
 
 def test_public_publicity_api_takes_a_day(client, make_community, make_user, award_points):

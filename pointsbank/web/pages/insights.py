@@ -135,8 +135,10 @@ def champions(community_id: int):
 def _board_page(community, week: insights.Week, *, full: bool, coordinator: bool, public: bool):
     """The board's page: lines with 公示 state, totals, the ledger's latest seal and the QR codes to print."""
     totals = insights.board_totals(community.id, week)
-    pager = _page(totals.awards)
-    lines = insights.board(community.id, week, page=pager["page"], per_page=PAGE_SIZE)
+    # ?all=1: every line on one page, for printing the notice board.
+    pager = _page(0 if request.args.get("all") else totals.awards)
+    size = insights.BOARD_MAX_LINES if request.args.get("all") else PAGE_SIZE
+    lines = insights.board(community.id, week, page=pager["page"], per_page=size)
     resident_here = not public and current_user.is_authenticated and current_user.community_id == community.id
     objected = objections.mine_for(current_user, [line.transfer_id for line in lines]) if resident_here else set()
     public_url = url_for("insights.public_board", community_id=community.id, week=week.label, _external=True)
