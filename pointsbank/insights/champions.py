@@ -71,20 +71,51 @@ def _earned(community_id: int, week: Week) -> sa.Subquery:
     )
 
 
-def champions(community_id: int, week: Week, *, limit: int = CHAMPIONS_LIMIT) -> list[Champion]:
-    """The top residents by points earned in the week (one query).
+def _ranked(community_id: int, week: Week) -> sa.Subquery:
+    """Every resident who earned points in the week with their rank (row_number over the champions' order).
 
     Ties: more points first, then whoever reached the total first (earlier last award), then the lower user id.
     """
     earned = _earned(community_id, week)
-    rows = db.session.execute(
-        sa.select(earned.c.user_id, User.name, earned.c.points, earned.c.awards)
+    order = (earned.c.points.desc(), earned.c.last_transfer_id.asc(), earned.c.user_id.asc())
+    return (
+        sa.select(
+            earned.c.user_id,
+            User.name,
+            earned.c.points,
+            earned.c.awards,
+            sa.func.row_number().over(order_by=order).label("rank"),
+        )
         .join(User, User.id == earned.c.user_id)
         .where(earned.c.points > 0)
-        .order_by(earned.c.points.desc(), earned.c.last_transfer_id.asc(), earned.c.user_id.asc())
-        .limit(limit)
+        .subquery("ranked")
+    )
+
+
+def _champion(r) -> Champion:
+    return Champion(int(r.rank), r.user_id, r.name, int(r.points), int(r.awards))
+
+
+def champions(community_id: int, week: Week, *, limit: int = CHAMPIONS_LIMIT, offset: int = 0) -> list[Champion]:
+    """The residents ranked `offset + 1` to `offset + limit` by points earned in the week (one query)."""
+    ranked = _ranked(community_id, week)
+    rows = db.session.execute(
+        sa.select(ranked).where(ranked.c.rank > offset).order_by(ranked.c.rank.asc()).limit(limit)
     ).all()
-    return [Champion(i, r.user_id, r.name, int(r.points), int(r.awards)) for i, r in enumerate(rows, start=1)]
+    return [_champion(r) for r in rows]
+
+
+def champion_count(community_id: int, week: Week) -> int:
+    """How many residents earned points in the week (one query)."""
+    ranked = _ranked(community_id, week)
+    return int(db.session.execute(sa.select(sa.func.count()).select_from(ranked)).scalar_one())
+
+
+def champion_rank(community_id: int, week: Week, user_id: int) -> Champion | None:
+    """One resident's row with their rank in the week, or None when they earned nothing (one query)."""
+    ranked = _ranked(community_id, week)
+    row = db.session.execute(sa.select(ranked).where(ranked.c.user_id == user_id)).first()
+    return _champion(row) if row is not None else None
 
 
 def team_champions(community_id: int, week: Week, *, limit: int = TEAMS_LIMIT) -> list[TeamChampion]:

@@ -13,12 +13,25 @@ WEEK_DOC = {
 }
 
 
+DAY_DOC = {
+    "description": "A local day (YYYY-MM-DD, as a date picker sends it): the week containing it; wins over `week`; "
+    "a day after today means this week",
+    "example": "2026-12-31",
+}
+
+
 class WeekArgsSchema(ma.Schema):
     week = ma.fields.String(load_default=None, metadata=WEEK_DOC)
+    day = ma.fields.String(load_default=None, metadata=DAY_DOC)
 
 
 class BoardArgsSchema(PageArgsSchema):
     week = ma.fields.String(load_default=None, metadata=WEEK_DOC)
+    day = ma.fields.String(load_default=None, metadata=DAY_DOC)
+
+
+class ChampionsArgsSchema(BoardArgsSchema):
+    """The week (or a day of it) and the page of the ranked residents."""
 
 
 class WeekSchema(ma.Schema):
@@ -47,6 +60,12 @@ class ChampionsSchema(WeekSchema):
     community_id = ma.fields.Integer()
     residents = ma.fields.List(ma.fields.Nested(ChampionSchema))
     teams = ma.fields.List(ma.fields.Nested(TeamChampionSchema))
+    me = ma.fields.Nested(
+        ChampionSchema, allow_none=True, metadata={"description": "Your own row and rank, on any page; null if none"}
+    )
+    total = ma.fields.Integer(metadata={"description": "Residents who earned points in the week"})
+    page = ma.fields.Integer()
+    per_page = ma.fields.Integer()
     withheld = ma.fields.Boolean(metadata={"description": "Champions not named yet: the week's awards are in 公示"})
     withheld_until = UTCDateTime(allow_none=True, metadata={"description": "When they will be named, if known"})
 

@@ -20,6 +20,8 @@ from pointsbank.insights.champions import (
     Champion,
     TeamChampion,
     Withheld,
+    champion_count,
+    champion_rank,
     champions,
     team_champions,
     withheld,
@@ -43,6 +45,7 @@ from pointsbank.insights.weeks import (
     local_today,
     month_bounds,
     parse_week,
+    pick_week,
     week_of_day,
 )
 
@@ -64,6 +67,8 @@ __all__ = [
     "awards_csv",
     "board",
     "board_totals",
+    "champion_count",
+    "champion_rank",
     "champions",
     "community_for_coordinator",
     "community_for_reader",
@@ -78,6 +83,7 @@ __all__ = [
     "mask",
     "month_bounds",
     "parse_week",
+    "pick_week",
     "public_community",
     "team_champions",
     "top_items",

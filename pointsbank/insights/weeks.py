@@ -16,6 +16,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{2})$")
+DAY_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,23 @@ def parse_week(text: str | None, now: datetime | None = None) -> Week:
         _l("Give the week as an ISO week such as 2026-W47."),
         details={"week": str(text)[:20]},
     )
+
+
+def pick_week(week: str | None, day: str | None = None, now: datetime | None = None) -> Week:
+    """The week of `day` (YYYY-MM-DD, from a date picker) when given, else `week` (2026-W47), else this week.
+
+    A day after today picks this week: there is nothing to show in later weeks. A bad day is 400 invalid_week.
+    """
+    if day is None or not str(day).strip():
+        return parse_week(week, now)
+    text = str(day).strip()
+    try:
+        picked = date.fromisoformat(text) if DAY_PATTERN.match(text) else None
+    except ValueError:
+        picked = None
+    if picked is None or not 2000 <= picked.year <= 2100:
+        raise Invalid("invalid_week", _l("Pick a day from the calendar."), details={"day": str(day)[:20]})
+    return week_of_day(min(picked, local_today(now)))
 
 
 def month_bounds(now: datetime | None = None) -> tuple[datetime, datetime]:

@@ -17,6 +17,13 @@ class PublicityArgsSchema(PageArgsSchema):
         load_default=None,
         metadata={"description": "ISO week of the Asia/Shanghai calendar, e.g. 2026-W47; default this week"},
     )
+    day = ma.fields.String(
+        load_default=None,
+        metadata={
+            "description": "A local day (YYYY-MM-DD): the week containing it; wins over `week`",
+            "example": "2026-12-31",
+        },
+    )
 
 
 class PublicityLineSchema(ma.Schema):

@@ -22,8 +22,19 @@ def _week_fields(week: insights.Week) -> dict[str, Any]:
     return {"week": week.label, "starts_on": week.monday, "ends_on": week.sunday}
 
 
+def _champion(c: insights.Champion, full: bool) -> dict[str, Any]:
+    """A ranked row; user ids and full names only for coordinators (and for your own row)."""
+    return {
+        "rank": c.rank,
+        "user_id": c.user_id if full else None,
+        "name": c.name if full else insights.mask(c.name),
+        "points": c.points,
+        "awards": c.awards,
+    }
+
+
 @blp.get("/communities/<int:community_id>/champions")
-@blp.arguments(s.WeekArgsSchema, location="query")
+@blp.arguments(s.ChampionsArgsSchema, location="query")
 @blp.response(200, s.ChampionsSchema)
 @errors(400, 401, 404)
 @blp.doc(security=SECURITY)
@@ -33,29 +44,29 @@ def champions(args: dict, community_id: int):
 
     With the community's "champions after 公示" setting, residents get empty lists (`withheld`) until every award of
     the week has passed 公示 (`withheld_until`, null while an objection is open); coordinators always get them.
+    The residents come a page at a time (`page`, `per_page`); `me` is your own row with its rank on any page.
     """
     community = insights.community_for_viewer(current_user, community_id)
-    week = insights.parse_week(args.get("week"))
+    week = insights.pick_week(args.get("week"), args.get("day"))
     full = insights.is_coordinator_of(current_user, community.id)
-    residents = [
-        {
-            "rank": c.rank,
-            "user_id": c.user_id if full else None,
-            "name": c.name if full else insights.mask(c.name),
-            "points": c.points,
-            "awards": c.awards,
-        }
-        for c in insights.champions(community.id, week)
-    ]
+    offset = (args["page"] - 1) * args["per_page"]
+    ranked = insights.champions(community.id, week, limit=args["per_page"], offset=offset)
+    residents = [_champion(c, full) for c in ranked]
     teams = [vars(t) for t in insights.team_champions(community.id, week)]
+    mine = insights.champion_rank(community.id, week, current_user.id)
+    total = insights.champion_count(community.id, week)
     held = insights.withheld(community.id, week)
     if held is not None and not full:
-        residents, teams = [], []
+        residents, teams, mine, total = [], [], None, 0
     return {
         "community_id": community.id,
         **_week_fields(week),
         "residents": residents,
         "teams": teams,
+        "me": _champion(mine, True) if mine else None,
+        "total": total,
+        "page": args["page"],
+        "per_page": args["per_page"],
         "withheld": held is not None,
         "withheld_until": held.until if held else None,
     }
@@ -70,7 +81,7 @@ def champions(args: dict, community_id: int):
 def board(args: dict, community_id: int):
     """The public board (公示): every award of the week, oldest first, reversed ones marked, with totals."""
     community = insights.community_for_viewer(current_user, community_id)
-    week = insights.parse_week(args.get("week"))
+    week = insights.pick_week(args.get("week"), args.get("day"))
     full = insights.is_coordinator_of(current_user, community.id)
     totals = insights.board_totals(community.id, week)
     lines = insights.board(community.id, week, page=args["page"], per_page=args["per_page"])

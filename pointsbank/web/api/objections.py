@@ -29,7 +29,7 @@ blp = ApiBlueprint(
 def publicity(args: dict, community_id: int):
     """The week's awards with their 公示 state, public and masked (no login): name masked, approver's role only."""
     community = insights.public_community(community_id)
-    week = insights.parse_week(args.get("week"))
+    week = insights.pick_week(args.get("week"), args.get("day"))
     lines = insights.board(community.id, week, page=args["page"], per_page=args["per_page"])
     items = [
         {

@@ -18,6 +18,7 @@ from pointsbank.web.nav import Link
 
 bp = Blueprint("insights", __name__, url_prefix="/insights")
 SEAL_WEEKS = 8  # how far back the public seal page lists
+PAGE_SIZE = 20  # rows per page of the champions and the board
 
 
 def home_links(user) -> list[Link]:
@@ -45,17 +46,33 @@ def _default_community() -> int:
 
 
 def _week(endpoint: str, community_id: int) -> insights.Week | Response:
-    """The ?week= argument; a bad one flashes the reason and goes back to this week."""
+    """The ?day= of the calendar (its week) or the ?week= argument; a bad one flashes the reason, back to this week."""
     try:
-        return insights.parse_week(request.args.get("week"))
+        return insights.pick_week(request.args.get("week"), request.args.get("day"))
     except DomainError as err:
         flash(str(err.message), "error")
         return redirect(url_for(endpoint, community_id=community_id))
 
 
 def _week_nav(week: insights.Week) -> dict:
+    """Previous / next week (no next beyond this week) and today's date for the calendar."""
     this = insights.current_week()
-    return {"week": week, "previous": week.previous(), "next": week.next() if week != this else None, "this": this}
+    later = (week.year, week.number) < (this.year, this.number)
+    today = insights.local_today()
+    return {
+        "week": week,
+        "previous": week.previous(),
+        "next": week.next() if later else None,
+        "this": this,
+        "today": today,
+    }
+
+
+def _page(total: int) -> dict:
+    """?page= (from 1, past the end is the last page) and the page count, PAGE_SIZE rows each."""
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    return {"page": page, "pages": pages, "total": total, "offset": (page - 1) * PAGE_SIZE}
 
 
 @bp.get("/")
@@ -95,11 +112,18 @@ def champions(community_id: int):
     # With champions after 公示, residents see the week's champions once its awards have passed it.
     held = insights.withheld(community.id, week)
     shown = coordinator or held is None
-    last_week = [] if request.args.get("week") or insights.withheld(community.id, week.previous()) else None
+    picked = request.args.get("week") or request.args.get("day")
+    last_week = [] if picked or insights.withheld(community.id, week.previous()) else None
+    pager = _page(insights.champion_count(community.id, week) if shown else 0)
+    residents = insights.champions(community.id, week, limit=PAGE_SIZE, offset=pager["offset"]) if shown else []
+    mine = insights.champion_rank(community.id, week, current_user.id) if shown else None
     return render_template(
         "insights/champions.html",
         community=community,
-        residents=insights.champions(community.id, week) if shown else [],
+        residents=residents,
+        mine=mine,
+        mine_here=mine is not None and any(c.user_id == mine.user_id for c in residents),
+        pager=pager,
         teams=insights.team_champions(community.id, week) if shown else [],
         last_week=insights.champions(community.id, week.previous(), limit=3) if last_week is None else [],
         full=full,
@@ -110,7 +134,11 @@ def champions(community_id: int):
 
 def _board_page(community, week: insights.Week, *, full: bool, coordinator: bool, public: bool):
     """The board's page: lines with 公示 state, totals, the ledger's latest seal and the QR codes to print."""
-    lines = insights.board(community.id, week)
+    totals = insights.board_totals(community.id, week)
+    # ?all=1: every line on one page, for printing the notice board.
+    pager = _page(0 if request.args.get("all") else totals.awards)
+    size = insights.BOARD_MAX_LINES if request.args.get("all") else PAGE_SIZE
+    lines = insights.board(community.id, week, page=pager["page"], per_page=size)
     resident_here = not public and current_user.is_authenticated and current_user.community_id == community.id
     objected = objections.mine_for(current_user, [line.transfer_id for line in lines]) if resident_here else set()
     public_url = url_for("insights.public_board", community_id=community.id, week=week.label, _external=True)
@@ -120,7 +148,8 @@ def _board_page(community, week: insights.Week, *, full: bool, coordinator: bool
         "insights/board.html",
         community=community,
         lines=lines,
-        totals=insights.board_totals(community.id, week),
+        totals=totals,
+        pager=pager,
         full=full,
         coordinator=coordinator,
         public=public,
