@@ -198,3 +198,11 @@ def compute(community_id: int, now: datetime) -> int:
             upsert(community_id, kind, subject_key, score, evidence)
             count += 1
     return count
+
+
+def compute_all(now: datetime) -> dict[str, int]:
+    """The nightly run: every community's signals; how many communities and signals."""
+    from pointsbank.people.models import Community
+
+    ids = db.session.scalars(sa.select(Community.id).order_by(Community.id)).all()
+    return {"communities": len(ids), "signals": sum(compute(community_id, now) for community_id in ids)}

@@ -105,3 +105,31 @@ def test_compute_reads_device_records_and_stores_signals(app, make_community, ma
         assert [(s.community_id, s.kind, s.subject_key) for s in signals] == [
             (community.id, "shared_device", "device:" + "d" * 16)
         ]
+
+
+def test_nightly_and_daily_jobs(app, make_community, make_user):
+    from pointsbank.jobs import registry
+
+    community = make_community()
+    users = [make_user(community=community) for _ in range(3)]
+    now = datetime.now(UTC)
+
+    def add():
+        for age_days, device in ((0, "e" * 64), (91, "f" * 64)):
+            for user in users:
+                db.session.add(
+                    DeviceRecord(
+                        community_id=community.id,
+                        user_id=user.id,
+                        action="check_in",
+                        device_hash=device,
+                        created_at=now - timedelta(days=age_days),
+                    )
+                )
+
+    run_in_unit(add)
+    summary = run_in_unit(lambda: registry.JOBS["signals"].run(now))
+    assert summary["signals"] == 1 and summary["communities"] >= 1
+    assert run_in_unit(lambda: registry.JOBS["device-records"].run(now)) == {"deleted": 3}
+    assert run_in_unit(lambda: registry.JOBS["device-records"].run(now)) == {"deleted": 0}
+    assert "signals" in registry.schedules() and "device-records" in registry.schedules()
