@@ -13,10 +13,12 @@ from pointsbank.paging import page_of_query
 from pointsbank.signals import review as signals
 from pointsbank.signals.forms import ReviewForm
 from pointsbank.signals.labels import LABELS
+from pointsbank.web.devices import set_device_cookie
 from pointsbank.web.nav import Link
 
 bp = Blueprint("signals", __name__, url_prefix="/signals")
 PER_PAGE = 20
+bp.after_app_request(set_device_cookie)
 
 
 def home_links(user) -> list[Link]:
