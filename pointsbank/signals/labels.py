@@ -16,4 +16,23 @@ STATUS_LABELS = {
     "dismissed": _l("Dismissed"),
     "confirmed": _l("Confirmed"),
 }
-LABELS = {"kind": KIND_LABELS, "status": STATUS_LABELS}
+EVIDENCE_LABELS = {
+    "what": _l("What"),
+    "user_id": _l("Resident id"),
+    "user_ids": _l("Resident ids"),
+    "resident_id": _l("Resident id"),
+    "coordinator_id": _l("Coordinator id"),
+    "clerk_id": _l("Clerk id"),
+    "week": _l("In 7 days"),
+    "top_day": _l("Most in one day"),
+    "approved": _l("Approved"),
+    "fast": _l("Approved within seconds"),
+    "after_hours": _l("Approved outside working hours"),
+    "award_ids": _l("Pending award ids"),
+    "redemptions": _l("Redemptions"),
+    "ended": _l("Undone or refunded"),
+    "total": _l("Redemptions in all"),
+    "rate": _l("Rate (%)"),
+    "minutes": _l("Within minutes"),
+}
+LABELS = {"kind": KIND_LABELS, "status": STATUS_LABELS, "evidence": EVIDENCE_LABELS}
