@@ -152,6 +152,25 @@ def _since(now: datetime) -> datetime:
     return now - timedelta(days=WINDOW_DAYS)
 
 
+def _posted_awards(community_id: int, since: datetime) -> list[tuple[int, datetime]]:
+    """(resident, when) of every award transfer paid into a resident account of the community."""
+    from pointsbank.ledger.models import Account, Entry, Transfer
+
+    rows = db.session.execute(
+        sa.select(Account.owner_user_id, Transfer.created_at)
+        .join(Entry, Entry.transfer_id == Transfer.id)
+        .join(Account, Account.id == Entry.account_id)
+        .where(
+            Transfer.kind == "award",
+            Transfer.created_at >= since,
+            Account.kind == "resident",
+            Account.community_id == community_id,
+            Entry.amount > 0,
+        )
+    ).all()
+    return [(user_id, at) for user_id, at in rows if user_id is not None]
+
+
 def _load(community_id: int, now: datetime) -> dict[str, Found]:
     from pointsbank.reports.models import Report
     from pointsbank.rules.models import PendingAward
@@ -179,7 +198,9 @@ def _load(community_id: int, now: datetime) -> dict[str, Found]:
             DeviceRecord.user_id, DeviceRecord.device_hash, DeviceRecord.address_hash, DeviceRecord.created_at
         ).where(DeviceRecord.community_id == community_id, DeviceRecord.created_at >= since)
     ).all()
-    velocity_found = velocity([(a.resident_id, a.created_at) for a in awards], label="awards")
+    # Posted awards from the ledger, plus entered awards not posted (still pending or rejected).
+    entered = [(a.resident_id, a.created_at) for a in awards if a.status != "approved"]
+    velocity_found = velocity(_posted_awards(community_id, since) + entered, label="awards")
     velocity_found.update(velocity([tuple(r) for r in reports], label="reports"))
     return {
         "velocity": velocity_found,

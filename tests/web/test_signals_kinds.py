@@ -133,3 +133,24 @@ def test_nightly_and_daily_jobs(app, make_community, make_user):
     assert run_in_unit(lambda: registry.JOBS["device-records"].run(now)) == {"deleted": 3}
     assert run_in_unit(lambda: registry.JOBS["device-records"].run(now)) == {"deleted": 0}
     assert "signals" in registry.schedules() and "device-records" in registry.schedules()
+
+
+def test_compute_counts_posted_awards_from_the_ledger(app, make_community, make_user, make_rule):
+    from pointsbank.rules import service as rules
+
+    community = make_community()
+    coordinator = make_user("coordinator", community=community)
+    rule = make_rule(community, coordinator, title="文明劝导", points=1, evidence="coordinator")
+    residents = [make_user(community=community) for _ in range(6)]
+    plan = {r.id: 1 for r in residents[:5]} | {residents[5].id: 15}
+
+    def award():
+        for resident_id, times in plan.items():
+            for n in range(times):
+                rules.award_by_coordinator(coordinator, rule, resident_id, key=f"v-{resident_id}-{n}")
+
+    run_in_unit(award)
+    run_in_unit(lambda: kinds.compute(community.id, datetime.now(UTC)))
+    with app.app_context():
+        keys = db.session.scalars(sa.select(FraudSignal.subject_key).where(FraudSignal.kind == "velocity")).all()
+        assert keys == [f"awards:resident:{residents[5].id}"]
