@@ -31,6 +31,7 @@ FEATURES = (
     "offline",
     "privacy",
     "objections",
+    "signals",
 )
 LOCALE = "zh_Hans"
 

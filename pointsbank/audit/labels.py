@@ -31,6 +31,7 @@ ACTION_LABELS = {
     "objection.filed": _l("Objection to an award filed"),
     "objection.upheld": _l("Objection upheld (award reversed)"),
     "objection.dismissed": _l("Objection dismissed"),
+    "signal.reviewed": _l("Fraud signal reviewed"),
     "adjustment.posted": _l("Manual adjustment posted"),
     "adjustment.approved": _l("Manual adjustment approved by a second coordinator"),
     "redemption.undone": _l("Redemption undone"),

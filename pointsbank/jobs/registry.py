@@ -99,6 +99,18 @@ def _deliver_notices(now: datetime) -> Summary:
     return deliver_due(now)
 
 
+def _signals(now: datetime) -> Summary:
+    from pointsbank.signals.kinds import compute_all
+
+    return compute_all(now)
+
+
+def _device_records(now: datetime) -> Summary:
+    from pointsbank.signals.service import expire_device_records
+
+    return {"deleted": expire_device_records(now)}
+
+
 # Reservations before holds: a reservation ends its own hold and gives its stock back.
 JOBS: dict[str, Job] = {
     job.name: job
@@ -113,6 +125,8 @@ JOBS: dict[str, Job] = {
         Job("check-stock", _l("Check stock against its movements"), "daily 03:00", _check_stock),
         Job("report-places", _l("Delete report locations past their retention"), "daily 03:30", _report_places),
         Job("session-addresses", _l("Delete session addresses after 90 days"), "daily 03:40", _session_addresses),
+        Job("device-records", _l("Delete device records after 90 days"), "daily 03:50", _device_records),
+        Job("signals", _l("Compute fraud signals for coordinators"), "daily 04:10", _signals),
         Job("expiry-reminders", _l("Remind residents of points about to expire"), "daily 09:00", _expiry_reminders),
     )
 }

@@ -41,6 +41,14 @@ SECTIONS = (
         ),
     ),
     (
+        _l("Device and address"),
+        _l(
+            "When you file a report, check in or enter an award, we keep a scrambled (hashed) form of a device "
+            "cookie and of your network address, to spot many accounts writing from one phone. It is deleted "
+            "after 90 days and only used for signals a coordinator reviews."
+        ),
+    ),
+    (
         _l("Your rights"),
         _l(
             "You can download everything held about you at any time, and ask to be erased; a coordinator "

@@ -24,6 +24,7 @@ GROUP_TITLES = {
     "reports": _l("Reports (随手拍)"),
     "stations": _l("Stations"),
     "insights": _l("Champions and figures"),
+    "signals": _l("Fraud signals"),
 }
 
 

@@ -17,6 +17,7 @@ MODULES = (
     "offline",
     "privacy",
     "objections",
+    "signals",
 )
 
 

@@ -10,6 +10,7 @@ from pointsbank.db import unit_of_work
 from pointsbank.errors import NotFound
 from pointsbank.web.api.base import IDEMPOTENCY_HEADER, SECURITY, ApiBlueprint, api_auth, errors
 from pointsbank.web.api.pagination import PageArgsSchema, page_of
+from pointsbank.web.devices import note_device
 
 blp = ApiBlueprint(
     "api_activities",
@@ -121,7 +122,9 @@ def cancel_signup(activity_id: int):
 def poster_check_in(data):
     """I scanned an activity poster: the first scan checks me in, a later one checks me out (only in the window)."""
     _require_resident()
-    return activities.check_in_with_poster(current_user, data["code"])
+    result = activities.check_in_with_poster(current_user, data["code"])
+    note_device("check_in", current_user, current_user.community_id)
+    return result
 
 
 @blp.post("/activities/<int:activity_id>/check-ins")

@@ -15,6 +15,7 @@ from pointsbank.reports import open311, publishing, service
 from pointsbank.reports import schemas as s
 from pointsbank.web.api.base import IDEMPOTENCY_HEADER, SECURITY, ApiBlueprint, api_auth, errors, idempotency_key
 from pointsbank.web.api.pagination import PageArgsSchema, page_of
+from pointsbank.web.devices import note_device
 
 blp = ApiBlueprint(
     "api_reports",
@@ -122,7 +123,9 @@ def file_report(form, files):
         lat=form.get("lat"),
         lon=form.get("lon"),
     )
-    return service.file_report(current_user, filing, [f.stream for f in uploads])
+    report = service.file_report(current_user, filing, [f.stream for f in uploads])
+    note_device("report", current_user, report.community_id)
+    return report
 
 
 @blp.get("/reports/<int:report_id>")

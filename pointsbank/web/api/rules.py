@@ -13,6 +13,7 @@ from pointsbank.rules import service as rules
 from pointsbank.rules.models import PendingAward
 from pointsbank.web.api.base import IDEMPOTENCY_HEADER, SECURITY, ApiBlueprint, api_auth, errors, idempotency_header
 from pointsbank.web.api.pagination import page_of
+from pointsbank.web.devices import note_device
 
 blp = ApiBlueprint(
     "api_rules",
@@ -135,7 +136,7 @@ def award(data, rule_id: int):
     """
     rule = rules.get_rule(rule_id, current_user, manage=True)
     key = idempotency_header() or uuid.uuid4().hex  # the service scopes it by rule and coordinator
-    return rules.award_by_coordinator(
+    outcome = rules.award_by_coordinator(
         current_user,
         rule,
         data["resident_id"],
@@ -144,6 +145,8 @@ def award(data, rule_id: int):
         key=key,
         witness_id=data.get("witness_id"),
     )
+    note_device("award", current_user, rule.community_id)
+    return outcome
 
 
 # ---------------------------------------------------------------- approval queue

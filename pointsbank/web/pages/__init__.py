@@ -18,6 +18,7 @@ MODULES = (
     "offline",
     "privacy",
     "objections",
+    "signals",
 )
 
 

@@ -21,6 +21,7 @@ from pointsbank.activities.qr import qr_data_uri
 from pointsbank.db import unit_of_work
 from pointsbank.errors import DomainError, NotFound
 from pointsbank.rules import service as rules
+from pointsbank.web.devices import note_device
 from pointsbank.web.nav import Link
 from pointsbank.web.paging import page_arg
 
@@ -181,6 +182,12 @@ def check_in():
     return render_template("activities/check_in.html", activity=activity, signup=signup, form=form)
 
 
+def _poster_check_in(code: str):
+    result = activities.check_in_with_poster(current_user, code)
+    note_device("check_in", current_user, current_user.community_id)
+    return result
+
+
 @bp.post("/check-in")
 @login_required
 def check_in_post():
@@ -189,7 +196,7 @@ def check_in_post():
     if not form.validate_on_submit():
         flash(_("This is not an activity poster code."), "error")
         return redirect(url_for("activities.mine"))
-    result = unit_of_work(lambda: activities.check_in_with_poster(current_user, form.code.data))()
+    result = unit_of_work(lambda: _poster_check_in(form.code.data))()
     flash(_scan_message(result.action), "success")
     return redirect(url_for("activities.detail", activity_id=result.signup.activity_id))
 

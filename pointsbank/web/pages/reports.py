@@ -23,6 +23,7 @@ from pointsbank.reports import publishing, service
 from pointsbank.reports.forms import ActionForm, FileReportForm
 from pointsbank.reports.models import STATUSES
 from pointsbank.rules import service as rule_service
+from pointsbank.web.devices import note_device
 from pointsbank.web.nav import Link
 from pointsbank.web.paging import page_arg
 
@@ -112,7 +113,9 @@ def new():
         def file_it():
             for upload in uploads:
                 upload.stream.seek(0)  # the unit of work may run this again
-            return service.file_report(current_user, filing, [f.stream for f in uploads])
+            report = service.file_report(current_user, filing, [f.stream for f in uploads])
+            note_device("report", current_user, report.community_id)
+            return report
 
         try:
             report = unit_of_work(file_it)()

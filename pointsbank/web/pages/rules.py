@@ -16,6 +16,7 @@ from pointsbank.reports import service as reports
 from pointsbank.rules import service as rules
 from pointsbank.rules.forms import AwardForm, BulkForm, RejectForm, RuleForm, local_date
 from pointsbank.rules.models import PendingAward
+from pointsbank.web.devices import note_device
 from pointsbank.web.nav import Link
 from pointsbank.web.paging import page_arg
 
@@ -238,7 +239,7 @@ def _award(rule, form: AwardForm):
     if version is not None and version.evidence == "photo" and upload and upload.filename:
         upload.stream.seek(0)  # the unit of work may run this again
         photo = photo_store.store(photo_store.check_photo(upload.stream))
-    return rules.award_by_coordinator(
+    outcome = rules.award_by_coordinator(
         current_user,
         rule,
         user.id,
@@ -248,6 +249,8 @@ def _award(rule, form: AwardForm):
         photo=photo,
         witness_id=witness_id,
     )
+    note_device("award", current_user, rule.community_id)
+    return outcome
 
 
 # ---------------------------------------------------------------- approval queue
