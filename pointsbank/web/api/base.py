@@ -118,7 +118,7 @@ IDEMPOTENCY_HEADER = {
     "in": "header",
     "name": "Idempotency-Key",
     "required": False,
-    "schema": {"type": "string", "maxLength": IDEMPOTENCY_KEY_MAX},
+    "schema": {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_MAX, "pattern": "\\S"},
     "description": "Repeat a write safely: the same key returns the first result.",
 }
 
