@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import marshmallow as ma
 
@@ -25,3 +25,13 @@ class UTCTime(ma.fields.DateTime):
         if isinstance(value, datetime) and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return super()._serialize(value, attr, obj, **kwargs)
+
+
+class InputDate(ma.fields.Date):
+    """A day given by a client; its year is 2000–2099 (so a local day always converts to a UTC time)."""
+
+    def __init__(self, **kwargs):
+        metadata = {"pattern": "^20[0-9]{2}-", **kwargs.pop("metadata", {})}
+        super().__init__(
+            validate=ma.validate.Range(min=date(2000, 1, 1), max=date(2099, 12, 31)), metadata=metadata, **kwargs
+        )

@@ -2,7 +2,7 @@
 
 import marshmallow as ma
 
-from pointsbank.schemas import PageArgsSchema
+from pointsbank.schemas import InputDate, PageArgsSchema
 
 ID = ma.validate.Range(min=1, max=2**31 - 1)
 
@@ -13,8 +13,8 @@ class AuditFilterArgsSchema(ma.Schema):
         load_default=None, validate=ID, metadata={"description": "Entries by or about this user"}
     )
     action = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=48))
-    date_from = ma.fields.Date(load_default=None, metadata={"description": "First day (Asia/Shanghai)"})
-    date_to = ma.fields.Date(load_default=None, metadata={"description": "Last day (Asia/Shanghai)"})
+    date_from = InputDate(load_default=None, metadata={"description": "First day (Asia/Shanghai)"})
+    date_to = InputDate(load_default=None, metadata={"description": "Last day (Asia/Shanghai)"})
 
 
 class AuditPageArgsSchema(AuditFilterArgsSchema, PageArgsSchema):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from pointsbank.schemas import InputDate
+
 
 class PrivacyNoticeSchema(ma.Schema):
     version = ma.fields.String(required=True)
@@ -76,8 +78,8 @@ class ErasureResultSchema(ErasureRequestSchema):
 
 
 class HoursExportArgsSchema(ma.Schema):
-    start = ma.fields.Date(load_default=None)
-    end = ma.fields.Date(load_default=None)
+    start = InputDate(load_default=None)
+    end = InputDate(load_default=None)
     format = ma.fields.String(load_default="csv", validate=ma.validate.OneOf(("csv", "xlsx")))
     phones = ma.fields.String(load_default="masked", validate=ma.validate.OneOf(("masked", "full")))
 
