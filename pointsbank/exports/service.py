@@ -74,3 +74,24 @@ def outstanding(ids: list[int]) -> dict[str, int]:
     q = sa.select(sa.func.coalesce(sa.func.sum(Account.balance), 0), sa.func.coalesce(sa.func.sum(Account.held), 0))
     bal, held = db.session.execute(q.where(Account.kind == "resident", Account.community_id.in_(ids))).one()
     return {"balance": int(bal), "held": int(held), "available": int(bal) - int(held)}
+
+
+def count(kind: str, ids: list[int], start: datetime, end: datetime) -> int:
+    q = (
+        sa.select(sa.func.count(Entry.id))
+        .join(Transfer, Transfer.id == Entry.transfer_id)
+        .join(Account, Account.id == Entry.account_id)
+        .where(Account.kind == "resident", Transfer.kind.in_(KINDS[kind]), Entry.community_id.in_(ids))
+        .where(Entry.created_at >= start, Entry.created_at < end)
+    )
+    return int(db.session.execute(q).scalar_one())
+
+
+def record_export(user, kind: str, scope: str, ids: list[int], start: datetime, end: datetime, fmt: str) -> int:
+    """Audited once per export (inside the caller's unit of work); returns the row count."""
+    from pointsbank.audit import service as audit
+
+    rows_ = count(kind, ids, start, end)
+    details = {"kind": kind, "scope": scope, "from": start.date().isoformat(), "to": end.date().isoformat()}
+    audit.record("export.created", actor_id=user.id, details={**details, "format": fmt, "rows": rows_})
+    return rows_

@@ -87,3 +87,23 @@ def test_outstanding_matches_ledger_balances_on_random_data(app, make_user, awar
     got = service.outstanding([community_id])
     assert got["balance"] == sum(b.balance for b in expected)
     assert got["held"] == sum(b.on_hold for b in expected)
+
+
+def test_api_export_is_audited_once_and_404_outside_scope(app, make_user, make_community, award_points, login):
+    import sqlalchemy as sa
+
+    from pointsbank.audit.models import AuditEntry
+
+    coordinator = make_user("coordinator")
+    own = coordinator.grants[0].community_id
+    resident = make_user(community=db.session.get(type(make_community()), own))
+    award_points(resident, 9)
+    other = make_community()
+    client = app.test_client()
+    login(coordinator, client)
+    r = client.get(f"/api/v1/communities/{own}/exports/awards.csv?from=2000-01-01&to=2100-01-01")
+    assert r.status_code == 200 and r.data.startswith("\ufeff".encode()) and r.headers["X-Row-Count"] == "1"
+    entries = list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "export.created")))
+    assert len(entries) == 1 and entries[0].details["rows"] == 1
+    r = client.get(f"/api/v1/communities/{other.id}/exports/awards.csv?from=2000-01-01&to=2100-01-01")
+    assert r.status_code == 404

@@ -16,6 +16,7 @@ MODULES = (
     "offline",
     "privacy",
     "objections",
+    "exports",
 )
 
 
