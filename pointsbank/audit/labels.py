@@ -21,6 +21,7 @@ ACTION_LABELS = {
     "token.revoked": _l("API token revoked"),
     "settings.changed": _l("Community settings changed"),
     "audit.exported": _l("Audit log exported"),
+    "export.created": _l("Data exported"),
     "code_check.locked": _l("Typed codes locked after wrong attempts"),
     "phone.revealed": _l("Mobile number shown in full"),
     "rule.published": _l("Rule published"),

@@ -18,6 +18,7 @@ MODULES = (
     "privacy",
     "objections",
     "signals",
+    "exports",
 )
 
 
