@@ -31,7 +31,7 @@ def stock_value(community_id: int) -> int:
     """Points value of the goods in stock at the community's active stations."""
     return int(
         db.session.scalar(
-            sa.select(sa.func.coalesce(sa.func.sum(Item.stock * Item.points), 0))
+            sa.select(sa.func.coalesce(sa.func.sum(sa.cast(Item.stock, sa.BigInteger) * Item.points), 0))
             .join(Station, Station.id == Item.station_id)
             .where(Station.community_id == community_id, Station.active.is_(True), Item.active.is_(True))
         )
