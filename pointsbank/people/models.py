@@ -47,6 +47,7 @@ class Community(IdMixin, db.Model):
     low_stock_default: Mapped[int] = mapped_column(default=5, server_default="5")
     offline_allowance: Mapped[int] = mapped_column(default=100, server_default="100")  # points per resident per day
     coordinate_retention_days: Mapped[int] = mapped_column(default=365, server_default="365")
+    signal_mad_k: Mapped[int] = mapped_column(default=5, server_default="5")  # k in median + k·MAD
     street: Mapped[Street] = relationship(back_populates="communities")
     grids: Mapped[list[Grid]] = relationship(back_populates="community", order_by="Grid.id")
 

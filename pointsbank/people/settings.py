@@ -88,6 +88,13 @@ SETTINGS: tuple[Setting, ...] = (
         low=1,
         high=3650,
     ),
+    Setting(
+        "signal_mad_k",
+        _l("Fraud signal sensitivity (k)"),
+        _l("A count is flagged when it lies above the community's median + k × MAD; smaller k flags more."),
+        low=1,
+        high=20,
+    ),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -26,6 +26,7 @@ from pointsbank.privacy.models import Certificate, ErasureRequest
 from pointsbank.reports import photos as report_photos
 from pointsbank.reports.models import Report, ReportEvent, ReportPhoto
 from pointsbank.rules.models import PendingAward
+from pointsbank.signals.models import DeviceRecord
 from pointsbank.stations.models import PayCode, Proxy, ResidentCard
 
 # Free-text columns outside the ledger where another person may have typed the name or phone.
@@ -182,9 +183,10 @@ def _erase_reports(user_id: int) -> int:
 
 
 def _erase_devices(user_id: int) -> None:
-    """Sessions, tokens, grants, proxies and notices go; codes, cards and devices are revoked, secrets replaced."""
+    """Sessions, device records, tokens, grants, proxies and notices go; codes, cards and pay devices are revoked."""
     now = utcnow()
     db.session.execute(sa.delete(UserSession).where(UserSession.user_id == user_id))
+    db.session.execute(sa.delete(DeviceRecord).where(DeviceRecord.user_id == user_id))
     outbox = sa.select(OutboxNotice.id).where(OutboxNotice.user_id == user_id)
     db.session.execute(sa.delete(NoticeDelivery).where(NoticeDelivery.notice_id.in_(outbox)))
     db.session.execute(sa.delete(OutboxNotice).where(OutboxNotice.user_id == user_id))

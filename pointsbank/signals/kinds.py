@@ -12,7 +12,7 @@ from pointsbank.extensions import db
 from pointsbank.signals.models import DeviceRecord
 from pointsbank.signals.service import outliers, upsert
 
-# k in median + k·MAD; one constant for every community for now.
+# k in median + k·MAD when no community setting is given (the setting is signal_mad_k).
 K = 5.0
 WINDOW_DAYS = 7
 FAST_SECONDS = 30
@@ -171,7 +171,7 @@ def _posted_awards(community_id: int, since: datetime) -> list[tuple[int, dateti
     return [(user_id, at) for user_id, at in rows if user_id is not None]
 
 
-def _load(community_id: int, now: datetime) -> dict[str, Found]:
+def _load(community_id: int, now: datetime, k: float = K) -> dict[str, Found]:
     from pointsbank.reports.models import Report
     from pointsbank.rules.models import PendingAward
     from pointsbank.stations.models import Redemption, Station
@@ -200,21 +200,24 @@ def _load(community_id: int, now: datetime) -> dict[str, Found]:
     ).all()
     # Posted awards from the ledger, plus entered awards not posted (still pending or rejected).
     entered = [(a.resident_id, a.created_at) for a in awards if a.status != "approved"]
-    velocity_found = velocity(_posted_awards(community_id, since) + entered, label="awards")
-    velocity_found.update(velocity([tuple(r) for r in reports], label="reports"))
+    velocity_found = velocity(_posted_awards(community_id, since) + entered, k, label="awards")
+    velocity_found.update(velocity([tuple(r) for r in reports], k, label="reports"))
     return {
         "velocity": velocity_found,
-        "pair": pair([(a.decided_by, a.resident_id) for a in approved]),
+        "pair": pair([(a.decided_by, a.resident_id) for a in approved], k),
         "fast_approval": fast_approval([(a.id, a.decided_by, a.created_at, a.decided_at) for a in approved]),
-        "clerk_redeem": clerk_redeem([tuple(r) for r in redemptions]),
+        "clerk_redeem": clerk_redeem([tuple(r) for r in redemptions], k),
         "shared_device": shared_device([tuple(r) for r in devices]),
     }
 
 
 def compute(community_id: int, now: datetime) -> int:
     """Compute every kind for one community and store what was found; how many signals."""
+    from pointsbank.people.models import Community
+
+    k = float(db.session.get(Community, community_id).signal_mad_k)
     count = 0
-    for kind, found in _load(community_id, now).items():
+    for kind, found in _load(community_id, now, k).items():
         for subject_key, (score, evidence) in found.items():
             upsert(community_id, kind, subject_key, score, evidence)
             count += 1

@@ -168,3 +168,27 @@ def test_erasure_needs_a_reason_and_is_decided_once_and_not_by_oneself(privacy_w
     assert mine.community_id is None  # a coordinator without a home community: nobody's desk but admin
     with pytest.raises(NotFound):
         privacy.get_request(w.resident, req.id)
+
+
+def test_erasure_deletes_the_persons_device_records_and_keeps_others(privacy_world):
+    from pointsbank.signals.models import DeviceRecord
+
+    w = privacy_world
+
+    def record():
+        for user, action in ((w.resident, "report"), (w.resident, "checkin"), (w.other, "report")):
+            db.session.add(
+                DeviceRecord(
+                    community_id=w.community.id,
+                    user_id=user.id,
+                    action=action,
+                    device_hash="d" * 64,
+                    address_hash="a" * 64,
+                )
+            )
+
+    run_in_unit(record)
+    _erase(w)
+    db.session.expire_all()
+    owners = db.session.scalars(sa.select(DeviceRecord.user_id)).all()
+    assert owners == [w.other.id]

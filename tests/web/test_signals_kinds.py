@@ -154,3 +154,36 @@ def test_compute_counts_posted_awards_from_the_ledger(app, make_community, make_
     with app.app_context():
         keys = db.session.scalars(sa.select(FraudSignal.subject_key).where(FraudSignal.kind == "velocity")).all()
         assert keys == [f"awards:resident:{residents[5].id}"]
+
+
+def test_k_is_the_communitys_setting(app, make_community, make_user, make_rule):
+    from pointsbank.people import settings as community_settings
+    from pointsbank.people.models import Community
+    from pointsbank.rules import service as rules
+
+    community = make_community()
+    coordinator = make_user("coordinator", community=community)
+    rule = make_rule(community, coordinator, title="垃圾分类", points=1, evidence="coordinator")
+    residents = [make_user(community=community) for _ in range(6)]
+    # Median 3.5, MAD 1.5: the sixth resident's 9 awards pass k=3 (limit 8) but not the default k=5 (limit 11).
+    plan = dict(zip([r.id for r in residents], [1, 2, 3, 4, 5, 9], strict=True))
+
+    def award():
+        for resident_id, times in plan.items():
+            for n in range(times):
+                rules.award_by_coordinator(coordinator, rule, resident_id, key=f"k-{resident_id}-{n}")
+
+    run_in_unit(award)
+
+    def velocity_keys():
+        run_in_unit(lambda: kinds.compute(community.id, datetime.now(UTC)))
+        with app.app_context():
+            return db.session.scalars(sa.select(FraudSignal.subject_key).where(FraudSignal.kind == "velocity")).all()
+
+    assert velocity_keys() == []
+
+    def lower_k():
+        community_settings.update(coordinator, db.session.get(Community, community.id), {"signal_mad_k": 3})
+
+    run_in_unit(lower_k)
+    assert velocity_keys() == [f"awards:resident:{residents[5].id}"]
