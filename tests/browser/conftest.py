@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,3 +157,13 @@ def write_qr_y4m(payload: str, path: str | os.PathLike, width: int = 640, height
 def qr_y4m():
     """qr_y4m(payload, path) -> Path of a one-frame 640x480 y4m showing a QR of payload."""
     return write_qr_y4m
+
+
+def wait_until(page, expression: str, timeout: float = 15.0) -> None:
+    """Poll a JavaScript expression from Python until it is truthy: `wait_for_function` with a string
+    evaluates it inside the page, which the Content Security Policy forbids (no 'unsafe-eval')."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout:g} s: {expression}")
+        page.wait_for_timeout(100)

@@ -14,6 +14,7 @@ from pointsbank.extensions import db
 from pointsbank.ledger import service as ledger
 from pointsbank.people.service import create_user, get_or_create_community, grant_role
 from pointsbank.stations.models import Item, Redemption, Station
+from tests.browser.conftest import wait_until
 
 PHONE = {"width": 390, "height": 844}
 PASSWORD = "lybank-test-1"
@@ -54,7 +55,7 @@ def _controlled(page):
     """Wait for the service worker, then reload once so that it serves (and caches) the page."""
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_until(page, "navigator.serviceWorker.controller !== null")
 
 
 def _counter_offline(context, base, station_id):
@@ -130,7 +131,7 @@ def test_offline_code_and_offline_counter(live_server, chromium, qr_y4m, tmp_pat
     )
     first.click("[data-sync-now]")
     first.wait_for_selector("[data-queue] li[data-status='posted']")
-    first.wait_for_function("document.querySelector('[data-offline-counter]').dataset.pending === '0'")
+    wait_until(first, "document.querySelector('[data-offline-counter]').dataset.pending === '0'")
     assert _redemptions(live_server.app) == 1
 
     # The same code at a second offline station: accepted there offline, refused at sync.

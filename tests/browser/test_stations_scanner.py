@@ -7,6 +7,7 @@ from pointsbank.ledger import service as ledger
 from pointsbank.people.service import create_user, get_or_create_community, grant_role
 from pointsbank.stations import service as svc
 from pointsbank.stations.models import Item, Station
+from tests.browser.conftest import wait_until
 
 TABLET = {"width": 800, "height": 1000}
 PASSWORD = "lybank-test-1"
@@ -194,6 +195,6 @@ def test_good_read_beeps_vibrates_and_shows_a_tick_a_refusal_sounds_different(li
     page.fill(f"#qty_{data['rice']}", "3")
     page.click("#checkout-form button[type=submit]")
     page.wait_for_selector(".flash-error")
-    page.wait_for_function("JSON.parse(sessionStorage.getItem('pb-vibrations')).length >= 2")
+    wait_until(page, "JSON.parse(sessionStorage.getItem('pb-vibrations')).length >= 2")
     assert page.evaluate("JSON.parse(sessionStorage.getItem('pb-vibrations'))")[1] == [120, 80, 120]
     assert int(page.evaluate("sessionStorage.getItem('pb-tones')")) >= 3
