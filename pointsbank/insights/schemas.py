@@ -184,3 +184,26 @@ class OverviewSchema(ma.Schema):
     starts_at = UTCDateTime()
     ends_at = UTCDateTime()
     communities = ma.fields.List(ma.fields.Nested(OverviewCommunitySchema))
+
+
+class LowStockItemSchema(ma.Schema):
+    item_id = ma.fields.Integer()
+    name = ma.fields.String()
+    station_id = ma.fields.Integer()
+    station = ma.fields.String(metadata={"description": "The station's name"})
+    stock = ma.fields.Integer()
+
+
+class TodoSchema(ma.Schema):
+    community_id = ma.fields.Integer()
+    awards_pending = ma.fields.Integer(metadata={"description": "Awards waiting for approval"})
+    reports_waiting = ma.fields.Integer(metadata={"description": "Reports submitted and not yet decided"})
+    reports_overdue = ma.fields.Integer(metadata={"description": "Open reports past their category's time limit"})
+    objections_waiting = ma.fields.Integer(
+        metadata={"description": "Open objections you may decide (not to awards you approved)"}
+    )
+    adjustments_pending = ma.fields.Integer(metadata={"description": "Adjustments waiting for a second coordinator"})
+    low_stock_count = ma.fields.Integer(metadata={"description": "Active goods at or below the station's threshold"})
+    low_stock = ma.fields.List(
+        ma.fields.Nested(LowStockItemSchema), metadata={"description": "The lowest five, lowest stock first"}
+    )

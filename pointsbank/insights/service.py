@@ -36,6 +36,7 @@ from pointsbank.insights.scope import (
     mask,
     public_community,
 )
+from pointsbank.insights.todo import Todo, todo
 from pointsbank.insights.weeks import (
     SHANGHAI,
     WEEK_PATTERN,
@@ -71,6 +72,8 @@ __all__ = [
     "champion_rank",
     "champions",
     "community_for_coordinator",
+    "todo",
+    "Todo",
     "community_for_reader",
     "community_for_viewer",
     "current_week",

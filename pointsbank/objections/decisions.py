@@ -31,8 +31,11 @@ class QueueItem:
     award: Award
 
 
-def _queue_query(user: Any, status: str) -> sa.Select:
-    communities = sorted(user.coordinated_community_ids())
+def _queue_query(user: Any, status: str, community_ids: set[int] | None = None) -> sa.Select:
+    communities = user.coordinated_community_ids()
+    if community_ids is not None:
+        communities = communities & set(community_ids)
+    communities = sorted(communities)
     return (
         sa.select(Objection)
         .join(Transfer, Transfer.id == Objection.transfer_id)
@@ -57,11 +60,11 @@ def queue(user: Any, *, status: str = "open", page: int = 1, per_page: int = 20)
     return [QueueItem(o, get_award(o.transfer_id)) for o in rows], int(total)
 
 
-def waiting_count(user: Any) -> int:
-    """Open objections I may decide (the coordinator's home counter)."""
+def waiting_count(user: Any, community_ids: set[int] | None = None) -> int:
+    """Open objections I may decide (the coordinator's home counter), optionally in some of my communities only."""
     if not user.coordinated_community_ids():
         return 0
-    query = _queue_query(user, "open")
+    query = _queue_query(user, "open", community_ids)
     return int(db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0)
 
 

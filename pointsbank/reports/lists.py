@@ -13,7 +13,7 @@ from pointsbank.db import utcnow
 from pointsbank.errors import Invalid
 from pointsbank.extensions import db
 from pointsbank.people.models import User
-from pointsbank.reports.models import Report, ReportCategory
+from pointsbank.reports.models import OPEN_STATUSES, Report, ReportCategory
 from pointsbank.reports.scope import managed_community_ids
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -28,6 +28,25 @@ class TriageFilter:
     grid_id: int | None = None
     older_than_days: int | None = None
     community_id: int | None = None
+    overdue: bool = False
+
+
+def past_time_limit(community_ids: set[int] | None) -> sa.ColumnElement[bool]:
+    """Open reports past their category's time limit (needs ReportCategory joined); one statement, portable SQL."""
+    query = (
+        sa.select(ReportCategory.time_limit_hours)
+        .join(Report, Report.category_id == ReportCategory.id)
+        .where(Report.status.in_(OPEN_STATUSES))
+        .distinct()
+    )
+    if community_ids is not None:
+        query = query.where(Report.community_id.in_(sorted(community_ids) or [-1]))
+    now = utcnow()
+    late = [
+        sa.and_(ReportCategory.time_limit_hours == hours, Report.created_at < now - timedelta(hours=hours))
+        for hours in db.session.scalars(query).all()
+    ]
+    return sa.and_(Report.status.in_(OPEN_STATUSES), sa.or_(sa.false(), *late))
 
 
 def my_reports(user: User, *, page: int = 1, per_page: int = 20) -> tuple[list[Report], int]:
@@ -52,6 +71,8 @@ def triage(user: User, flt: TriageFilter, *, page: int = 1, per_page: int = 20) 
         query = query.where(Report.category_id == flt.category_id)
     if flt.grid_id:
         query = query.where(Report.grid_id == flt.grid_id)
+    if flt.overdue:
+        query = query.join(ReportCategory, ReportCategory.id == Report.category_id).where(past_time_limit(scope))
     if flt.older_than_days:
         query = query.where(Report.created_at < utcnow() - timedelta(days=flt.older_than_days))
     return _page(query.order_by(Report.created_at, Report.id), page, per_page)

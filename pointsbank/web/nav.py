@@ -25,6 +25,12 @@ GROUP_TITLES = {
     "stations": _l("Stations"),
     "insights": _l("Champions and figures"),
     "signals": _l("Fraud signals"),
+    "audit": _l("Audit log"),
+    "notices": _l("Messages"),
+    "privacy": _l("Privacy and data"),
+    "objections": _l("Objections"),
+    "jobs": _l("Scheduled jobs"),
+    "offline": _l("Offline counter"),
 }
 
 

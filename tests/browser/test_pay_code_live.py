@@ -1,5 +1,6 @@
 """The pay code as a payment app: the resident's phone turns into the success screen when a clerk, in another
-browser, redeems its code; undo asks first and the receipt then shows the restored balance."""
+browser, redeems its code; undo asks first and the receipt then shows the restored balance. A scan the clerk
+cannot complete (not enough points) turns the phone into the refusal screen, with the reason, by itself."""
 
 from __future__ import annotations
 
@@ -54,6 +55,49 @@ def test_phone_switches_to_success_when_clerk_redeems_then_undo_restores_balance
     phone.click("[data-testid=continue]")
     phone.wait_for_selector("[data-digits]")
     assert phone.locator("[data-digits]").inner_text().replace(" ", "") != digits
+    assert phone.locator("[data-pay-available]").inner_text() == "500"
+
+
+def test_phone_shows_the_refusal_when_the_clerk_asks_for_more_points_than_it_holds(live_server, chromium):
+    data = _counter(live_server.app)
+    browser = chromium()
+    phone = browser.new_context(viewport=PHONE).new_page()
+    _login(phone, live_server.url, data["resident"].phone)
+    phone.goto(live_server.url + "/stations/pay")
+    digits = phone.locator("[data-digits]").inner_text().replace(" ", "")
+    assert phone.locator("[data-pay-refused]").is_hidden()
+
+    counter = browser.new_context(viewport={"width": 800, "height": 1000}).new_page()
+    _login(counter, live_server.url, data["clerk"])
+    counter.goto(f"{live_server.url}/stations/{data['station']}/scan")
+    counter.fill("#code", digits)
+    counter.click("#scan-form button[type=submit]")
+    counter.wait_for_selector("[data-resident]")
+    phone.wait_for_selector("[data-pay-live]:has-text('店员已扫码')", timeout=4000)
+
+    counter.fill(f"#qty_{data['rice']}", "3")  # 600 points; the resident holds 500
+    counter.click("#checkout-form button[type=submit]")
+    counter.wait_for_load_state()
+    assert "积分不足" in counter.locator("main").inner_text()
+    assert counter.locator("[data-testid=success]").count() == 0
+
+    # The phone turns to the refusal screen by itself, says why, and took no points.
+    phone.wait_for_selector("[data-pay-refused]:visible", timeout=4000)
+    refusal = phone.locator("[data-pay-refused]").inner_text()
+    assert "没有付款成功" in refusal and "积分不够兑换这些物品。" in refusal and "积分没有扣" in refusal
+    assert phone.locator("[data-pay-refused] h1").evaluate("e => e === document.activeElement")
+    assert phone.locator("[data-digits]").is_hidden() and phone.locator("[data-testid=success]").count() == 0
+    status = phone.evaluate(
+        "d => fetch('/stations/pay/status?digits=' + d, {credentials: 'same-origin'}).then(r => r.json())", digits
+    )
+    assert status["state"] == "refused" and status["reason"] == "insufficient_points"
+
+    # 继续 brings back a fresh code and the balance untouched.
+    phone.click("[data-refused-continue]")
+    phone.wait_for_selector("[data-digits]:visible")
+    phone.wait_for_function(
+        "d => document.querySelector('[data-digits]').textContent.replace(/ /g, '') !== d", arg=digits, timeout=4000
+    )
     assert phone.locator("[data-pay-available]").inner_text() == "500"
 
 

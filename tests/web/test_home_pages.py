@@ -75,14 +75,21 @@ def test_coordinator_home_counts_the_work_waiting(client, login, make_user, make
     )
     login(coordinator)
     page = _html(client.get("/"))
-    assert "待您处理" in page
+    assert ">待办</h2>" in page and ">库存</h2>" in page and ">管理</h2>" in page
     counters = dict(
         (title, int(value))
-        for value, title in re.findall(r'<span class="counter-value">(\d+)</span><span>([^<]+)</span>', page)
+        for value, title in re.findall(
+            r'<span class="counter-value">(\d+)</span><span class="counter-title">([^<]+)</span>', page
+        )
     )
     assert counters["待复核的积分调整"] == 1
-    assert counters["待审核的积分"] == 0 and "库存不足的物品" in counters and "未办结的随手拍" in counters
-    assert "/rules/approvals" in page  # grouped tiles below the counters
+    assert counters["待审核的积分"] == 0 and counters["库存不足的物品"] == 0 and counters["超时未办结的随手拍"] == 0
+    assert (
+        page.index(">待办</h2>")
+        < page.index(">库存</h2>")
+        < page.index(">管理</h2>")
+        < page.index('class="tile" href="/rules/approvals"')
+    )
 
 
 def test_coordinator_home_names_goods_running_out(client, login, counter_setup, make_user):
@@ -90,7 +97,10 @@ def test_coordinator_home_names_goods_running_out(client, login, counter_setup, 
     coordinator = make_user("coordinator", community=world.community)
     login(coordinator)
     page = _html(client.get("/"))
-    assert "快没货了" in page and "大米 5kg：剩 2" in page and "食用油 5L：剩 2" in page
+    listed = page[page.index('data-testid="low-stock"') :]
+    listed = listed[: listed.index("</ul>")]
+    assert "快没货了" in page and "大米 5kg" in listed and "食用油 5L" in listed and listed.count("剩 2") == 2
+    assert world.station.name in listed and f'href="/stations/{world.station.id}"' in listed
     assert "理发服务" not in page  # services have no stock
 
 

@@ -117,3 +117,14 @@ def dashboard(community_id: int):
     """This week's and this month's figures of a community you coordinate or oversee (street, district)."""
     community = insights.community_for_reader(current_user, community_id)
     return insights.dashboard(community.id)
+
+
+@blp.get("/communities/<int:community_id>/todo")
+@blp.response(200, s.TodoSchema)
+@errors(401, 404)
+@blp.doc(security=SECURITY)
+@api_auth
+def todo(community_id: int):
+    """What waits for you in a community you coordinate: awards, reports, objections, adjustments, low stock."""
+    community = insights.community_for_coordinator(current_user, community_id)
+    return {"community_id": community.id, **vars(insights.todo(current_user, {community.id}))}

@@ -71,44 +71,29 @@ def _resident_context(user) -> dict:
     }
 
 
-def _coordinator_counters(user) -> list[Counter]:
-    """Work waiting in the coordinator's communities, read from the owning services."""
+def _coordinator_sections(user) -> tuple[list[tuple[str, str, list[Counter]]], list]:
+    """The coordinator's counters grouped (待办, 库存) and the goods running out, in a fixed few statements."""
     from pointsbank.insights import service as insights
-    from pointsbank.ledger import service as ledger
-    from pointsbank.objections import service as objections
-    from pointsbank.reports import service as reports
-    from pointsbank.rules import service as rules
 
-    waiting = reports.TriageFilter(status="submitted")
-    counters = [
-        Counter(_("Awards waiting for approval"), rules.queue(user, per_page=1)[1], url_for("rules.approvals")),
+    work = insights.todo(user, user.coordinated_community_ids())
+    waiting = [
+        Counter(_("Awards waiting for approval"), work.awards_pending, url_for("rules.approvals")),
         Counter(
             _("Reports waiting for a decision"),
-            reports.triage(user, waiting, per_page=1)[1],
+            work.reports_waiting,
             url_for("reports.triage", status="submitted"),
         ),
-        Counter(
-            _("Open reports"),
-            reports.triage(user, reports.TriageFilter(status="open"), per_page=1)[1],
-            url_for("reports.triage", status="open"),
-        ),
+        Counter(_("Reports overdue"), work.reports_overdue, url_for("reports.triage", status="open", overdue=1)),
+        Counter(_("Objections waiting"), work.objections_waiting, url_for("objections.queue")),
         Counter(
             _("Adjustments waiting for a second coordinator"),
-            ledger.adjustments_for(user, status="pending", per_page=1)[1],
+            work.adjustments_pending,
             url_for("ledger.adjustments"),
         ),
-        Counter(_("Objections waiting"), objections.waiting_count(user), url_for("objections.queue")),
     ]
-    low = sum(insights.low_stock_count(cid) for cid in sorted(user.coordinated_community_ids()))
-    counters.append(Counter(_("Items low on stock"), low, url_for("stations.index")))
-    return counters
-
-
-def _low_stock(user) -> list[tuple[str, int]]:
-    """The goods running out in the coordinator's communities, by name."""
-    from pointsbank.insights.dashboard import low_stock_items
-
-    return low_stock_items(user.coordinated_community_ids())
+    stock = [Counter(_("Items low on stock"), work.low_stock_count, url_for("stations.index"))]
+    sections = [("todo", _("To do"), waiting), ("stock", _("Stock"), stock)]
+    return sections, work.low_stock
 
 
 @bp.get("/")
@@ -122,8 +107,7 @@ def index():
     if current_user.has_role("resident"):
         context.update(_resident_context(current_user))
     if current_user.coordinated_community_ids():
-        context["counters"] = _coordinator_counters(current_user)
-        context["low_stock"] = _low_stock(current_user)
+        context["sections"], context["low_stock"] = _coordinator_sections(current_user)
     return render_template("home/index.html", **context)
 
 

@@ -268,6 +268,7 @@ def triage():
         grid_id=_int_arg("grid_id"),
         older_than_days=_int_arg("older_than_days"),
         community_id=_int_arg("community_id"),
+        overdue=request.args.get("overdue") == "1",
     )
     page = page_arg()
     reports, total = service.triage(current_user, flt, page=page, per_page=PER_PAGE)
