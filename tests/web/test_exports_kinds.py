@@ -125,6 +125,8 @@ def test_officers_see_their_street_and_others_get_404(client, login, make_user, 
         assert client.get(f"/api/v1/communities/{b.id}/exports/{kind}.csv?{PERIOD}").status_code == 404
     assert client.get(f"/api/v1/streets/{a.street_id}/exports/stock.xlsx?{PERIOD}").status_code == 200
     assert client.get(f"/api/v1/streets/{b.street_id}/exports/stock.xlsx?{PERIOD}").status_code == 404
+    page = client.get("/exports/").get_data(as_text=True)
+    assert f'value="community:{a.id}"' in page and f'value="community:{b.id}"' not in page
     district = make_user("resident")
     run_in_unit(lambda: grant_role(district, "district_officer", district=a.street.district))
     login(district)
