@@ -32,6 +32,7 @@ FEATURES = (
     "privacy",
     "objections",
     "signals",
+    "exports",
 )
 LOCALE = "zh_Hans"
 

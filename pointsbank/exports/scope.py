@@ -5,13 +5,14 @@ from __future__ import annotations
 from pointsbank.errors import NotFound
 from pointsbank.extensions import db
 from pointsbank.people.models import Community, Street
+from pointsbank.people.scope import communities_in_view
 
 
 def visible_communities(user) -> set[int] | None:
-    """None for all (admins), otherwise the ids of the communities the user may see."""
+    """None for all (admins), otherwise the communities in the user's view (coordinators and officers)."""
     if user.is_admin:
         return None
-    return set(user.coordinated_community_ids())
+    return communities_in_view(user)
 
 
 def community_ids(user, *, community_id: int | None = None, street_id: int | None = None) -> list[int]:

@@ -10,18 +10,29 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from pointsbank.exports import kinds
 from pointsbank.extensions import db
 from pointsbank.ledger.models import Account, Entry, Transfer
 
-KINDS = {"awards": ("award",), "redemptions": ("spend",)}
+LEDGER_KINDS = {"awards": ("award",), "redemptions": ("spend",)}
+KINDS = (*LEDGER_KINDS, *kinds.KINDS)
 BATCH = 1000
 
 
-def _header() -> list[str]:
+def _header(kind: str = "awards") -> list[str]:
+    if kind in kinds.KINDS:
+        return kinds.header(kind)
     return [_("Time"), _("Community"), _("Account"), _("Points"), _("Memo"), "ID"]
 
 
 def rows(kind: str, ids: list[int], start: datetime, end: datetime) -> Iterator[list]:
+    """The export's rows, one at a time."""
+    if kind in kinds.KINDS:
+        return kinds.rows(kind, ids, start, end)
+    return _ledger_rows(kind, ids, start, end)
+
+
+def _ledger_rows(kind: str, ids: list[int], start: datetime, end: datetime) -> Iterator[list]:
     """Resident entries of the kind in the communities and period, read in batches by id."""
     last = 0
     while True:
@@ -29,7 +40,7 @@ def rows(kind: str, ids: list[int], start: datetime, end: datetime) -> Iterator[
             sa.select(Entry.id, Entry.created_at, Entry.community_id, Account.owner_key, Entry.amount, Transfer.memo)
             .join(Transfer, Transfer.id == Entry.transfer_id)
             .join(Account, Account.id == Entry.account_id)
-            .where(Account.kind == "resident", Transfer.kind.in_(KINDS[kind]), Entry.community_id.in_(ids))
+            .where(Account.kind == "resident", Transfer.kind.in_(LEDGER_KINDS[kind]), Entry.community_id.in_(ids))
             .where(Entry.created_at >= start, Entry.created_at < end, Entry.id > last)
             .order_by(Entry.id)
             .limit(BATCH)
@@ -46,7 +57,7 @@ def csv_chunks(kind: str, ids: list[int], start: datetime, end: datetime) -> Ite
     yield "\ufeff".encode()
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(_header())
+    writer.writerow(_header(kind))
     for i, row in enumerate(rows(kind, ids, start, end), 1):
         writer.writerow(row)
         if i % 500 == 0:
@@ -61,7 +72,7 @@ def xlsx_bytes(kind: str, ids: list[int], start: datetime, end: datetime) -> byt
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(kind)
-    sheet.append(_header())
+    sheet.append(_header(kind))
     for row in rows(kind, ids, start, end):
         sheet.append(row)
     out = io.BytesIO()
@@ -77,11 +88,13 @@ def outstanding(ids: list[int]) -> dict[str, int]:
 
 
 def count(kind: str, ids: list[int], start: datetime, end: datetime) -> int:
+    if kind in kinds.KINDS:
+        return kinds.count(kind, ids, start, end)
     q = (
         sa.select(sa.func.count(Entry.id))
         .join(Transfer, Transfer.id == Entry.transfer_id)
         .join(Account, Account.id == Entry.account_id)
-        .where(Account.kind == "resident", Transfer.kind.in_(KINDS[kind]), Entry.community_id.in_(ids))
+        .where(Account.kind == "resident", Transfer.kind.in_(LEDGER_KINDS[kind]), Entry.community_id.in_(ids))
         .where(Entry.created_at >= start, Entry.created_at < end)
     )
     return int(db.session.execute(q).scalar_one())

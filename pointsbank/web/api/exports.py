@@ -1,4 +1,4 @@
-"""API: exports of awards and redemptions per community or street, as CSV or XLSX (audited)."""
+"""API: exports (awards, redemptions, hours, stock, reports) per community or street, as CSV or XLSX (audited)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pointsbank.exports.schemas import ExportArgsSchema
 from pointsbank.web.api.base import SECURITY, ApiBlueprint, ErrorSchema, api_auth
 
 blp = ApiBlueprint("api_exports", __name__, url_prefix="/api/v1", description="Exports")
+KIND_PATTERN = ",".join(service.KINDS)
 NOT_FOUND = {"schema": ErrorSchema, "description": "Unknown kind, or the scope is outside yours"}
 
 
@@ -42,13 +43,15 @@ def _routes(prefix: str, key: str) -> None:
             return _download(args, kind, fmt, **{key: id})
 
         view.__name__ = f"{key}_{fmt}"
-        view.__doc__ = f"Awards or redemptions as {fmt.upper()} for a period (the export is audited)."
+        view.__doc__ = (
+            f"Awards, redemptions, volunteer hours, stock movements or reports as {fmt.upper()} for a period (audited)."
+        )
         wrapped = api_auth(view)
         wrapped = blp.doc(security=SECURITY)(wrapped)
         wrapped = blp.alt_response(404, **NOT_FOUND)(wrapped)
         wrapped = blp.response(200, description=fmt.upper(), content_type=ctype)(wrapped)
         wrapped = blp.arguments(ExportArgsSchema, location="query")(wrapped)
-        blp.get(f"/{prefix}/<int:id>/exports/<kind>.{fmt}")(wrapped)
+        blp.get(f"/{prefix}/<int:id>/exports/<any({KIND_PATTERN}):kind>.{fmt}")(wrapped)
 
 
 _routes("communities", "community_id")

@@ -19,6 +19,7 @@ MODULES = (
     "privacy",
     "objections",
     "signals",
+    "exports",
 )
 
 
