@@ -30,6 +30,7 @@ class AwardOutcome:
     cap_note: str | None = None
     transfer: Any = None
     pending_award: PendingAward | None = None
+    replayed: bool = False  # the answer to an identical earlier request
 
 
 def award_under_rule(
@@ -229,6 +230,7 @@ def award_by_coordinator(
         attached=attached,
     )
     if replay:
+        outcome.replayed = True
         return outcome
     audit.record(
         "rule.award",

@@ -37,3 +37,18 @@ def test_no_device_record_without_a_community(app):
         devices.note(None, 1, "report", "d" * 32, "127.0.0.1")
         devices.note(1, 1, "other", "d" * 32, "127.0.0.1")
         assert db.session.scalar(sa.select(sa.func.count()).select_from(DeviceRecord)) == 0
+
+
+def test_a_replayed_award_is_recorded_once(app, make_community, make_user, make_rule, login):
+    community = make_community()
+    coordinator = make_user("coordinator", community=community)
+    resident = make_user(community=community)
+    rule = make_rule(community, coordinator, title="垃圾分类", points=2, evidence="coordinator")
+    client = login(coordinator, app.test_client())
+    url = f"/api/v1/rules/{rule.id}/awards"
+    headers = {"Idempotency-Key": "award-once"}
+    first = client.post(url, json={"resident_id": resident.id, "note": "a"}, headers=headers)
+    again = client.post(url, json={"resident_id": resident.id, "note": "a"}, headers=headers)
+    assert first.status_code == 201 and again.get_json() == first.get_json()
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(DeviceRecord)) == 1

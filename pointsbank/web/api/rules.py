@@ -145,7 +145,8 @@ def award(data, rule_id: int):
         key=key,
         witness_id=data.get("witness_id"),
     )
-    note_device("award", current_user, rule.community_id)
+    if not outcome.replayed:
+        note_device("award", current_user, rule.community_id)
     return outcome
 
 

@@ -249,7 +249,8 @@ def _award(rule, form: AwardForm):
         photo=photo,
         witness_id=witness_id,
     )
-    note_device("award", current_user, rule.community_id)
+    if not outcome.replayed:
+        note_device("award", current_user, rule.community_id)
     return outcome
 
 
