@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from pointsbank.activities.models import Activity, Signup
 from pointsbank.extensions import db
 from pointsbank.people.models import Community, Grid, User
+from pointsbank.reports.labels import STATUS_LABELS as REPORT_STATUS_LABELS
 from pointsbank.reports.models import Report, ReportCategory
 from pointsbank.stations.models import Item, Station, StockMovement
 
@@ -102,6 +103,21 @@ def _reports(ids: list[int], start: datetime, end: datetime) -> sa.Select:
     )
 
 
+STOCK_REASON_LABELS = {
+    "intake": _l("Intake"),
+    "donation": _l("Donated goods"),
+    "adjustment": _l("Adjustment"),
+    "redemption": _l("Redemption"),
+    "reservation": _l("Reservation"),
+    "release": _l("Reservation released"),
+    "undo": _l("Redemption undone"),
+}
+
+
+def _words(labels: dict, code: str) -> str:
+    return str(labels[code]) if code in labels else code
+
+
 KINDS: dict[str, Kind] = {
     "hours": Kind(
         (_l("Community"), _l("Volunteer"), _l("Activities attended"), _l("Hours")),
@@ -111,7 +127,16 @@ KINDS: dict[str, Kind] = {
     "stock": Kind(
         (_l("Time"), _l("Community"), _l("Station"), _l("Item"), _l("Stock change"), _l("Reason"), _l("Note"), "ID"),
         _stock,
-        lambda r: [_time(r.created_at), r.community, r.station, r.item, r.delta, r.reason, r.note, r.id],
+        lambda r: [
+            _time(r.created_at),
+            r.community,
+            r.station,
+            r.item,
+            r.delta,
+            _words(STOCK_REASON_LABELS, r.reason),
+            r.note,
+            r.id,
+        ],
     ),
     "reports": Kind(
         (
@@ -130,7 +155,7 @@ KINDS: dict[str, Kind] = {
             _time(r.created_at),
             r.community,
             r.category,
-            r.status,
+            _words(REPORT_STATUS_LABELS, r.status),
             r.grid or "",
             r.place,
             mask(r.reporter),

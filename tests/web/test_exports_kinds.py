@@ -83,12 +83,15 @@ def test_rows_match_the_seeded_data(client, login, seeded):
     assert sorted(hours[1:]) == sorted([[name, "张*丰", "2", "3.0"], [name, "李*", "1", "1.5"]])
     _, stock = _csv(client, cid, "stock", "en")
     assert [(r[2], r[3], r[4], r[5], r[6]) for r in stock[1:]] == [
-        ("幸福银行一站", "大米 5kg", "10", "intake", "测试入库"),
-        ("幸福银行一站", "大米 5kg", "-3", "adjustment", "盘点"),
+        ("幸福银行一站", "大米 5kg", "10", "Intake", "测试入库"),
+        ("幸福银行一站", "大米 5kg", "-3", "Adjustment", "盘点"),
     ]
+    _, stock_zh = _csv(client, cid, "stock", "zh_Hans")
+    assert [r[5] for r in stock_zh[1:]] == ["入库", "盘点调整"]
     raw, reports = _csv(client, cid, "reports", "en")
     row = reports[1]
-    assert len(reports) == 2 and row[1:7] == [name, "设施损坏", "submitted", "", "南门", "李*"] and row[7] == ""
+    assert len(reports) == 2 and row[1:7] == [name, "设施损坏", "Submitted", "", "南门", "李*"] and row[7] == ""
+    assert _csv(client, cid, "reports", "zh_Hans")[1][1][3] == "已提交"
     li = db.session.get(type(seeded["coordinator"]), seeded["report"].reporter_id)
     assert li.phone.encode() not in raw and "李四".encode() not in raw
 

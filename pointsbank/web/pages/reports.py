@@ -21,6 +21,7 @@ from pointsbank.errors import DomainError, Invalid, NotFound
 from pointsbank.reports import photos as photo_store
 from pointsbank.reports import publishing, service
 from pointsbank.reports.forms import ActionForm, FileReportForm
+from pointsbank.reports.labels import STATUS_LABELS
 from pointsbank.reports.models import STATUSES
 from pointsbank.rules import service as rule_service
 from pointsbank.web.devices import note_device
@@ -29,15 +30,6 @@ from pointsbank.web.paging import page_arg
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 PER_PAGE = 20
-STATUS_LABELS = {
-    "submitted": _l("Submitted"),
-    "accepted": _l("Accepted"),
-    "rejected": _l("Not accepted"),
-    "duplicate": _l("Duplicate"),
-    "assigned": _l("Being handled"),
-    "resolved": _l("Resolved"),
-    "closed": _l("Closed"),
-}
 ACTION_LABELS = {
     "file": _l("Filed"),
     "accept": _l("Accepted"),
