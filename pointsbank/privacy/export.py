@@ -24,6 +24,7 @@ from pointsbank.privacy.models import Certificate, ErasureRequest
 from pointsbank.reports import photos as report_photos
 from pointsbank.reports.models import Notice, Report
 from pointsbank.rules.models import PendingAward
+from pointsbank.signals.models import DeviceRecord
 from pointsbank.stations.models import PayCode, Proxy, Redemption, Reservation, ResidentCard
 
 
@@ -152,6 +153,11 @@ def collect(person: User) -> dict[str, Any]:
             "pay_devices": [
                 {"label": d.label, "created_at": d.created_at, "revoked_at": d.revoked_at}
                 for d in _all(PayDevice, PayDevice.user_id == uid)
+            ],
+            # Keyed hashes of the device cookie and address kept for fraud signals (90 days).
+            "write_records": [
+                {"action": r.action, "at": r.created_at, "device_hash": r.device_hash, "address_hash": r.address_hash}
+                for r in _all(DeviceRecord, DeviceRecord.user_id == uid)
             ],
             "api_tokens": [
                 {

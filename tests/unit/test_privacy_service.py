@@ -170,7 +170,7 @@ def test_erasure_needs_a_reason_and_is_decided_once_and_not_by_oneself(privacy_w
         privacy.get_request(w.resident, req.id)
 
 
-def test_erasure_deletes_the_persons_device_records_and_keeps_others(privacy_world):
+def test_device_records_are_exported_then_erased_and_others_are_kept(privacy_world):
     from pointsbank.signals.models import DeviceRecord
 
     w = privacy_world
@@ -188,6 +188,8 @@ def test_erasure_deletes_the_persons_device_records_and_keeps_others(privacy_wor
             )
 
     run_in_unit(record)
+    exported = privacy.collect(db.session.get(User, w.resident.id))["devices"]["write_records"]
+    assert sorted(r["action"] for r in exported) == ["checkin", "report"]
     _erase(w)
     db.session.expire_all()
     owners = db.session.scalars(sa.select(DeviceRecord.user_id)).all()
