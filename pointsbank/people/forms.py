@@ -45,10 +45,23 @@ class GrantForm(FlaskForm):
     phone = StringField(_l("Mobile number"), validators=[DataRequired(), Length(max=20)])
     role = SelectField(
         _l("Role"),
-        choices=[("coordinator", _l("Coordinator")), ("clerk", _l("Station clerk")), ("admin", _l("Admin"))],
+        choices=[
+            ("coordinator", _l("Coordinator")),
+            ("clerk", _l("Station clerk")),
+            ("street_officer", _l("Street officer")),
+            ("district_officer", _l("District officer")),
+            ("admin", _l("Admin")),
+        ],
     )
     community_id = SelectField(_l("Community (for a coordinator)"), coerce=int, validate_choice=False)
     station_id = SelectField(_l("Station (for a clerk)"), coerce=int, validate_choice=False)
+    street_id = SelectField(_l("Street (for a street officer)"), coerce=int, validate_choice=False)
+    district_id = SelectField(_l("District (for a district officer)"), coerce=int, validate_choice=False)
+
+
+class CoordinatorForm(FlaskForm):
+    phone = StringField(_l("Mobile number"), validators=[DataRequired(), Length(max=20)])
+    community_id = SelectField(_l("Community"), coerce=int, validate_choice=True)
 
 
 def settings_form(community, **kw) -> FlaskForm:

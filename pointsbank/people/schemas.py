@@ -121,16 +121,29 @@ class GrantSchema(ma.Schema):
     role = ma.fields.String(dump_only=True)
     community_id = ma.fields.Integer(dump_only=True, allow_none=True)
     station_id = ma.fields.Integer(dump_only=True, allow_none=True)
+    street_id = ma.fields.Integer(dump_only=True, allow_none=True)
+    district_id = ma.fields.Integer(dump_only=True, allow_none=True)
     created_at = ma.fields.DateTime(dump_only=True)
 
 
 class NewGrantSchema(ma.Schema):
     phone = ma.fields.String(required=True, validate=ma.validate.Length(max=20))
-    role = ma.fields.String(required=True, validate=ma.validate.OneOf(["coordinator", "clerk", "admin"]))
+    role = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(["coordinator", "clerk", "street_officer", "district_officer", "admin"]),
+    )
     community_id = ma.fields.Integer(
         load_default=None, allow_none=True, validate=ma.validate.Range(min=1, max=2**31 - 1)
     )
     station_id = ma.fields.Integer(load_default=None, allow_none=True, validate=ma.validate.Range(min=1, max=2**31 - 1))
+    street_id = ma.fields.Integer(load_default=None, allow_none=True, validate=ma.validate.Range(min=1, max=2**31 - 1))
+    district_id = ma.fields.Integer(
+        load_default=None, allow_none=True, validate=ma.validate.Range(min=1, max=2**31 - 1)
+    )
+
+
+class NewCoordinatorSchema(ma.Schema):
+    phone = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=20))
 
 
 class GrantPageSchema(ma.Schema):

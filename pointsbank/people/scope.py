@@ -13,14 +13,20 @@ def communities_in_view(user: User) -> set[int]:
     """Community ids the user may read figures of (read-only for street and district officers)."""
     if user.is_admin:
         return set(db.session.scalars(sa.select(Community.id)))
-    ids = set(user.coordinated_community_ids())
+    return set(user.coordinated_community_ids()) | overseen_community_ids(user)
+
+
+def overseen_community_ids(user: User) -> set[int]:
+    """Communities below the user's streets and districts (an officer's; admins oversee every community)."""
+    if user.is_admin:
+        return set(db.session.scalars(sa.select(Community.id)))
     streets = {g.street_id for g in user.grants if g.role == "street_officer" and g.street_id}
     districts = {g.district_id for g in user.grants if g.role == "district_officer" and g.district_id}
-    if streets or districts:
-        query = sa.select(Community.id).join(Street, Community.street_id == Street.id)
-        query = query.where(sa.or_(Street.id.in_(streets), Street.district_id.in_(districts)))
-        ids |= set(db.session.scalars(query))
-    return ids
+    if not (streets or districts):
+        return set()
+    query = sa.select(Community.id).join(Street, Community.street_id == Street.id)
+    query = query.where(sa.or_(Street.id.in_(streets), Street.district_id.in_(districts)))
+    return set(db.session.scalars(query))
 
 
 def community_in_view(user: User, community_id: int) -> Community:
@@ -67,9 +73,7 @@ def grant_coordinator_in_view(actor: User, user: User, community_id: int):
     """A street or district officer (or admin) makes someone coordinator of a community in their view."""
     from pointsbank.people.service import grant_role_by_ids
 
-    if not (actor.is_admin or is_officer(actor)):
-        raise NotFound()
-    community_in_view(actor, community_id)
+    overseen(actor, community_id)
     return grant_role_by_ids(user, "coordinator", community_id, None, actor=actor)
 
 
@@ -79,7 +83,51 @@ def revoke_coordinator_in_view(actor: User, grant_id: int) -> None:
     from pointsbank.people.service import revoke_grant
 
     grant = db.session.get(RoleGrant, grant_id)
-    if grant is None or grant.role != "coordinator" or not (actor.is_admin or is_officer(actor)):
+    if grant is None or grant.role != "coordinator" or grant.community_id is None:
         raise NotFound()
-    community_in_view(actor, grant.community_id)
+    overseen(actor, grant.community_id)
     revoke_grant(grant_id, actor)
+
+
+def overseen(actor: User, community_id: int) -> Community:
+    """A community below the actor's street or district (or any, for admins); otherwise NotFound."""
+    community = db.session.get(Community, community_id)
+    if community is None or community.id not in overseen_community_ids(actor):
+        raise NotFound()
+    return community
+
+
+def coordinator_grants(community_ids: list[int]) -> dict[int, list]:
+    """The coordinator grants of these communities (the caller checked they are in view), users loaded."""
+    from sqlalchemy.orm import selectinload
+
+    from pointsbank.people.models import RoleGrant
+
+    out: dict[int, list] = {cid: [] for cid in community_ids}
+    if not community_ids:
+        return out
+    grants = db.session.scalars(
+        sa.select(RoleGrant)
+        .options(selectinload(RoleGrant.user))
+        .where(RoleGrant.role == "coordinator", RoleGrant.community_id.in_(community_ids))
+        .order_by(RoleGrant.id)
+    )
+    for grant in grants:
+        out[grant.community_id].append(grant)
+    return out
+
+
+def managed_communities(actor: User) -> list[Community]:
+    """Communities whose coordinators the actor manages (street or district officer, or admin), by street."""
+    from sqlalchemy.orm import selectinload
+
+    ids = overseen_community_ids(actor)
+    if not ids:
+        raise NotFound()
+    query = (
+        sa.select(Community)
+        .options(selectinload(Community.street))
+        .where(Community.id.in_(ids))
+        .order_by(Community.street_id, Community.id)
+    )
+    return list(db.session.scalars(query))

@@ -384,6 +384,13 @@ def grant_choices() -> tuple[list[Community], list]:
     return list(communities), list(stations)
 
 
+def officer_choices() -> tuple[list[Street], list[District]]:
+    """Every street and every district, for the role form."""
+    streets = db.session.scalars(sa.select(Street).order_by(Street.id)).all()
+    districts = db.session.scalars(sa.select(District).order_by(District.id)).all()
+    return list(streets), list(districts)
+
+
 def communities_in_scope(user: User, page: int, per_page: int) -> tuple[list[Community], int]:
     """Communities the user may see: all for admins, coordinated ones and their own otherwise."""
     query = sa.select(Community).order_by(Community.id)

@@ -31,6 +31,8 @@ GROUP_TITLES = {
     "objections": _l("Objections"),
     "jobs": _l("Scheduled jobs"),
     "offline": _l("Offline counter"),
+    "insights_overview": _l("Street and district"),
+    "people_officers": _l("Coordinators of the communities"),
 }
 
 

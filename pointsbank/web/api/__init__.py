@@ -19,6 +19,7 @@ MODULES = (
     "objections",
     "signals",
     "exports",
+    "officers",
 )
 
 

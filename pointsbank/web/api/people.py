@@ -206,11 +206,17 @@ def list_role_grants(args):
 @api_auth
 @unit_of_work
 def grant(data):
-    """Grant a role: coordinator for a community, clerk for a station, or admin (admins)."""
+    """Grant a role: coordinator for a community, clerk for a station, officer for a street or district, or admin."""
     service.require_admin(current_user)
     user = service.find_user_by_phone(data["phone"])
     return service.grant_role_by_ids(
-        user, data["role"], data.get("community_id"), data.get("station_id"), actor=current_user
+        user,
+        data["role"],
+        data.get("community_id"),
+        data.get("station_id"),
+        actor=current_user,
+        street_id=data.get("street_id"),
+        district_id=data.get("district_id"),
     )
 
 

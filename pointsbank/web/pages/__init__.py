@@ -20,6 +20,7 @@ MODULES = (
     "objections",
     "signals",
     "exports",
+    "people_officers",
 )
 
 

@@ -84,6 +84,9 @@ def _grant_form() -> GrantForm:
     communities, stations = service.grant_choices()
     form.community_id.choices = [(0, "—")] + [(c.id, c.name) for c in communities]
     form.station_id.choices = [(0, "—")] + [(s.id, s.name) for s in stations]
+    streets, districts = service.officer_choices()
+    form.street_id.choices = [(0, "—")] + [(s.id, s.name) for s in streets]
+    form.district_id.choices = [(0, "—")] + [(d.id, d.name) for d in districts]
     return form
 
 
@@ -91,14 +94,20 @@ def _grant_form() -> GrantForm:
 @login_required
 @unit_of_work
 def roles():
-    """Role grants: coordinator for a community, clerk for a station, admin."""
+    """Role grants: coordinator for a community, clerk for a station, officer for a street or district, admin."""
     service.require_admin(current_user)
     form = _grant_form()
     if form.validate_on_submit():
         try:
             user = service.find_user_by_phone(form.phone.data)
             service.grant_role_by_ids(
-                user, form.role.data, form.community_id.data or None, form.station_id.data or None, actor=current_user
+                user,
+                form.role.data,
+                form.community_id.data or None,
+                form.station_id.data or None,
+                actor=current_user,
+                street_id=form.street_id.data or None,
+                district_id=form.district_id.data or None,
             )
         except DomainError as err:
             form.phone.errors = list(form.phone.errors) + [str(err.message)]
@@ -110,6 +119,8 @@ def roles():
     status = 400 if request.method == "POST" else 200
     places = {("community", v): label for v, label in form.community_id.choices}
     places.update({("station", v): label for v, label in form.station_id.choices})
+    places.update({("street", v): label for v, label in form.street_id.choices})
+    places.update({("district", v): label for v, label in form.district_id.choices})
     return render_template(
         "admin/roles.html",
         form=form,
