@@ -147,7 +147,8 @@ def test_admin_grants_street_and_district_officer_roles(app, client, make_user, 
     )
     assert made.status_code == 201, made.get_json()
     assert made.get_json()["street_id"] == street_id
-    missing = client.post("/api/v1/role-grants", json={"phone": person.phone, "role": "district_officer"}, headers=headers)
+    no_place = {"phone": person.phone, "role": "district_officer"}
+    missing = client.post("/api/v1/role-grants", json=no_place, headers=headers)
     assert missing.status_code == 400 and missing.get_json()["error"]["code"] == "scope_required"
     admin = make_user("admin")
     login(admin)

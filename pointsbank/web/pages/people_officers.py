@@ -20,7 +20,8 @@ def home_links(user) -> list[Link]:
     """The coordinators page for street and district officers."""
     if not scope.is_officer(user):
         return []
-    return [Link(_l("Coordinators"), url_for("officers.coordinators"), _l("Appoint or take back community coordinators"))]
+    hint = _l("Appoint or take back community coordinators")
+    return [Link(_l("Coordinators"), url_for("officers.coordinators"), hint)]
 
 
 @bp.route("/coordinators", methods=["GET", "POST"])
