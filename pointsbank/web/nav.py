@@ -32,21 +32,23 @@ GROUP_TITLES = {
     "jobs": _l("Scheduled jobs"),
     "offline": _l("Offline counter"),
     "insights_overview": _l("Street and district"),
-    "people_officers": _l("Coordinators of the communities"),
+    "exports": _l("Exports"),
 }
+# Modules whose tiles join another module's group.
+JOINS = {"people_officers": "insights_overview"}
 
 
 def home_groups(user) -> list[tuple[str, str, list[Link]]]:
     """(module, heading, tiles) for the user's roles, in the order of the page modules; empty groups left out."""
     from pointsbank.web.pages import MODULES
 
-    groups = []
+    groups: dict[str, list[Link]] = {}
     for name in MODULES:
         provider = getattr(import_module(f"pointsbank.web.pages.{name}"), "home_links", None)
         links = list(provider(user)) if provider is not None else []
         if links:
-            groups.append((name, str(GROUP_TITLES.get(name, name)), links))
-    return groups
+            groups.setdefault(JOINS.get(name, name), []).extend(links)
+    return [(name, str(GROUP_TITLES.get(name, name)), links) for name, links in groups.items()]
 
 
 def home_links(user) -> list[Link]:

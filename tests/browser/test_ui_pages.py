@@ -18,7 +18,7 @@ from pointsbank.seed import DEMO_PASSWORD, seed_all
 from tests.browser.conftest import REQUIRE_BROWSER
 
 PHONE_SIZE = {"width": 390, "height": 844}
-ROLES = {"resident": "13900000001", "clerk": "13800000003", "coordinator": "13800000002"}
+ROLES = {"resident": "13900000001", "clerk": "13800000003", "coordinator": "13800000002", "officer": "13800000005"}
 AXE = Path(__file__).resolve().parents[2] / "pointsbank" / "static" / "vendor" / "axe.min.js"
 # Pages a walk does not open: downloads, and pages that change something on GET are none; printing is fine.
 SKIP = (".csv", "/logout", "/api/")

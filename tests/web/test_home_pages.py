@@ -218,3 +218,14 @@ def test_pay_status_shows_a_refused_scan_with_its_reason(client, login, counter_
     assert db.session.get(PayCode, code.id).used_at is None
     page = _html(client.get("/stations/pay"))
     assert "data-pay-refused hidden" in page and "data-refused-continue" in page
+
+
+def test_every_tile_group_has_a_heading_in_the_readers_language():
+    """A page module with tiles has a group heading (or joins another group), never its module name."""
+    from importlib import import_module
+
+    from pointsbank.web.nav import GROUP_TITLES, JOINS
+    from pointsbank.web.pages import MODULES
+
+    with_tiles = [m for m in MODULES if hasattr(import_module(f"pointsbank.web.pages.{m}"), "home_links")]
+    assert [m for m in with_tiles if m not in GROUP_TITLES and JOINS.get(m) not in GROUP_TITLES] == []

@@ -122,7 +122,7 @@ def test_the_page_lists_communities_appoints_and_takes_back(app, client, make_us
     assert client.post(f"/officers/coordinators/{grant_id}/revoke").status_code == 302
     assert _coordinators(a[0]) == set()
     me = client.get("/me").get_data(as_text=True)
-    assert "/officers/coordinators" in me and ">insights_overview<" not in me and ">people_officers<" not in me
+    assert "/officers/coordinators" in me and ">insights_overview<" not in me and ">exports<" not in me
 
 
 def test_the_page_is_404_for_a_coordinator_or_resident(app, client, make_user, login, places):
