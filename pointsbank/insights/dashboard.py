@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from datetime import datetime
 from typing import Any
 
@@ -134,6 +135,7 @@ def _reports(community_id: int, periods: dict[str, tuple[datetime, datetime]]) -
             sa.func.avg(sa.case((resolved, handling))).label(f"{name}_avg"),
         ]
     row = db.session.execute(sa.select(*columns).where(Report.community_id == community_id)).one()._mapping
+    medians = _median_handling(community_id, periods, handling)
     out = {}
     for name in periods:
         avg = row[f"{name}_avg"]
@@ -142,7 +144,23 @@ def _reports(community_id: int, periods: dict[str, tuple[datetime, datetime]]) -
             "accepted": int(row[f"{name}_accepted"] or 0),
             "resolved": int(row[f"{name}_resolved"] or 0),
             "avg_handling_hours": round(float(avg) / 3600, 1) if avg is not None else None,
+            "median_handling_hours": medians[name],
         }
+    return out
+
+
+def _median_handling(community_id: int, periods: dict[str, tuple[datetime, datetime]], handling: Any) -> dict:
+    """Median hours from filing to resolution of the reports resolved in each period (one query, any dialect)."""
+    start, end = min(b[0] for b in periods.values()), max(b[1] for b in periods.values())
+    rows = db.session.execute(
+        sa.select(Report.resolved_at, handling)
+        .where(Report.community_id == community_id, _in(Report.resolved_at, (start, end)))
+        .order_by(Report.resolved_at)
+    ).all()
+    out = {}
+    for name, (lo, hi) in periods.items():
+        seconds = [float(s) for at, s in rows if lo <= at < hi and s is not None]
+        out[name] = round(statistics.median(seconds) / 3600, 1) if seconds else None
     return out
 
 

@@ -56,6 +56,7 @@ def community_figures(community_id: int, weeks: list[Week]) -> dict[str, Any]:
             "reports_received": reports[name]["received"],
             "reports_resolved": reports[name]["resolved"],
             "avg_handling_hours": reports[name]["avg_handling_hours"],
+            "median_handling_hours": reports[name]["median_handling_hours"],
         }
 
     weekly = [{"week": w.label, **row(f"w{i}")} for i, w in enumerate(weeks)]

@@ -115,6 +115,7 @@ class ReportFiguresSchema(ma.Schema):
     accepted = ma.fields.Integer()
     resolved = ma.fields.Integer()
     avg_handling_hours = ma.fields.Float(allow_none=True)
+    median_handling_hours = ma.fields.Float(allow_none=True)
 
 
 class RedemptionFiguresSchema(ma.Schema):
@@ -166,6 +167,7 @@ class OverviewRowSchema(ma.Schema):
     reports_received = ma.fields.Integer()
     reports_resolved = ma.fields.Integer()
     avg_handling_hours = ma.fields.Float(allow_none=True)
+    median_handling_hours = ma.fields.Float(allow_none=True)
 
 
 class OverviewCommunitySchema(ma.Schema):

@@ -229,3 +229,37 @@ def test_scope_helpers(make_community, make_user):
     with pytest.raises(DomainError):
         insights.community_for_coordinator(resident, home.id)
     assert insights.mask("张三丰") == "张*丰" and insights.mask("李四") == "李*"
+
+
+def test_median_handling_time_is_the_middle_report_not_the_average(
+    app, make_community, make_user, make_category, make_report
+):
+    """Three reports resolved this week after 1, 2 and 12 hours: median 2, average 5; one resolved last month is out."""
+    from datetime import timedelta
+
+    from pointsbank.db import utcnow
+    from pointsbank.insights import overview
+
+    community = make_community()
+    reporter = make_user("resident", community=community)
+    category = make_category(community)
+    rows = [make_report(reporter, category, description=f"第{i}处路灯不亮") for i in range(4)]
+    now = utcnow()
+
+    def backdate():
+        for report, hours, ago in zip(rows, (1, 2, 12, 1), (0, 0, 0, 40), strict=True):
+            resolved = now - timedelta(days=ago, minutes=5)
+            db.session.execute(
+                sa.update(Report)
+                .where(Report.id == report.id)
+                .values(status="resolved", created_at=resolved - timedelta(hours=hours), resolved_at=resolved)
+            )
+
+    run_in_unit(backdate)
+    week = insights.dashboard(community.id)["week"]["reports"]
+    if week["resolved"] == 3:  # all three fell inside this week (not just after a week boundary)
+        assert week["median_handling_hours"] == 2.0 and week["avg_handling_hours"] == 5.0
+    totals = overview.community_figures(community.id, overview.weeks_back(2))["totals"]
+    assert totals["reports_resolved"] == 3
+    assert totals["median_handling_hours"] == 2.0 and totals["avg_handling_hours"] == 5.0
+    assert insights.dashboard(make_community().id)["week"]["reports"]["median_handling_hours"] is None
