@@ -65,3 +65,6 @@ def seed_demo(ctx) -> None:
                     ledger.donate(resident, 5, key=f"demo:street-donation:{resident.id}")
     grant_role(_user("13800000005", "周敏", DEMO_PASSWORD), "street_officer", street=streets[0])
     grant_role(_user("13800000006", "唐建华", DEMO_PASSWORD), "district_officer", district=streets[0].district)
+    from pointsbank.reports.seed import seed_street_reports
+
+    seed_street_reports(ctx, [c for street in dict.fromkeys(streets) for c in street.communities])

@@ -125,3 +125,41 @@ def _apply(ctx, report: Report, action: str, first: Report) -> None:
         service.reject(report, coordinator, "属于邻里纠纷，已转人民调解员联系处理，不计入随手拍")
     elif action == "duplicate":
         service.mark_duplicate(report, coordinator, first.id, "与先前上报的南门井盖问题相同")
+
+
+STREET_REPORTS = [
+    # (category, description, place, resolved after hours or None)
+    ("设施损坏", "小区门口的路灯坏了一个星期，晚上很黑。", "小区门口", 6),
+    ("环境卫生", "楼下绿化带里有人倒了建筑垃圾。", "绿化带", 30),
+    ("占道经营", "菜市场门口的摊位占了半条人行道。", "菜市场门口", None),
+    ("消防安全", "地下车库里有电动车在充电，插座拉到了楼道。", "地下车库", 3),
+]
+
+
+def seed_street_reports(ctx, communities) -> None:
+    """A few reports in each other demo community, some resolved hours after filing; safe to run again."""
+    from datetime import timedelta
+
+    from pointsbank.people.models import User
+
+    for c, community in enumerate(communities):
+        if community.id == ctx.community.id:
+            continue
+        if db.session.scalar(sa.select(sa.func.count(Report.id)).where(Report.community_id == community.id)):
+            continue
+        by_name = {cat.name: cat for cat in service.ensure_default_categories(community.id)}
+        residents = db.session.scalars(sa.select(User).where(User.community_id == community.id).order_by(User.id)).all()
+        for i, (category, text, place, hours) in enumerate(STREET_REPORTS[: 2 + c % 3]):
+            if not residents:
+                break
+            reporter = residents[i % len(residents)]
+            filing = service.Filing(category_id=by_name[category].id, description=text, place=place)
+            report = service.file_report(reporter, filing, [_demo_photo(10 + c + i)])
+            if hours is None:
+                continue
+            service.accept(report, ctx.admin, "情况属实，已受理")
+            service.assign(report, ctx.admin, department="物业公司")
+            service.resolve(report, ctx.admin, "已联系物业处理完毕")
+            # As if filed that many hours earlier, so the handling times on the street view mean something.
+            report.created_at = report.resolved_at - timedelta(hours=hours + c)
+    db.session.flush()
