@@ -75,7 +75,7 @@ def redemption_load(
             pass
     residents = residents[:-8]
     if _last_rate:  # issue what the last run could use, with room to spare (issuing is not timed but is slow)
-        residents = residents[: max(200, int(max(_last_rate) * seconds * 2))]
+        residents = residents[: max(500, int(max(_last_rate) * seconds * 4))]
     bodies = issue_codes(app, residents, fixtures, folder / f"codes-{tag}")
     load = wrk(server.url + path, "post.lua", [path, str(bodies), auth, "2", tag], seconds)
     if load.requests > len(residents):

@@ -164,8 +164,9 @@ def one_district(name, scale, args, folder, instance, tps, ref_env, growth, rss,
             for kind in args.workers:
                 figures = loads(app, fixtures, district, kind, folder, args, env, ref_env, residents)
                 rss[f"{kind}, {scale:,} residents"] = figures.pop("rss")
-                lines += main_tables(kind, scale, tps, figures, sql)
-                print("\n".join(lines[-30:]), flush=True)
+                tables = main_tables(kind, scale, tps, figures, sql)
+                lines += tables
+                print("\n".join(tables), flush=True)
         with Server("wsgi:app", "sync", env, folder / "gunicorn.log") as server:
             figures = measure(app, server, fixtures, district, folder, args.seconds, args.repeat, residents)
             for label, value in figures.items():
