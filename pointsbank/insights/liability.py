@@ -133,9 +133,9 @@ def expiring_by_community(policies: dict[int, str], now: datetime) -> dict[int, 
     oldest lots first, so the points still unspent in the lots earned before a cut-off are max(0, credits before
     it - all debits); the lots expiring at the clearing are those left before the clearing's cut-off minus those
     left before now's (already past their expiry, waiting for the daily expiry job). That is the same figure
-    expiring_soon tells each resident whose next expiry is this clearing, and held points are included (the
-    expiry job, when it runs, leaves points on hold alone). One grouped query per policy in use; under "none"
-    points never expire: nothing expires and there is no date.
+    expiring_soon tells each resident whose next expiry is this clearing (points on hold count too, though the
+    expiry job only moves what is not on hold when it runs). One grouped query per policy in use; under "none"
+    points never expire: 0 points and no date.
     """
     out: dict[int, dict[str, Any]] = {i: {"expiring_points": 0, "expiring_on": None} for i in policies}
     for policy in sorted({p for p in policies.values() if p not in (None, "none")}):
