@@ -1,4 +1,4 @@
-"""Who may see which communities' figures: the one permission check of exports and liability."""
+"""Who may see which communities' figures: the one permission check of exports."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Exports of ledger movements as CSV (UTF-8 with BOM, streamed) and XLSX (write-only), plus liability."""
+"""Exports of ledger movements as CSV (UTF-8 with BOM, streamed) and XLSX (write-only)."""
 
 from __future__ import annotations
 
@@ -78,13 +78,6 @@ def xlsx_bytes(kind: str, ids: list[int], start: datetime, end: datetime) -> byt
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-def outstanding(ids: list[int]) -> dict[str, int]:
-    """Residents' points: balance includes held points (holds are reserved inside the balance)."""
-    q = sa.select(sa.func.coalesce(sa.func.sum(Account.balance), 0), sa.func.coalesce(sa.func.sum(Account.held), 0))
-    bal, held = db.session.execute(q.where(Account.kind == "resident", Account.community_id.in_(ids))).one()
-    return {"balance": int(bal), "held": int(held), "available": int(bal) - int(held)}
 
 
 def count(kind: str, ids: list[int], start: datetime, end: datetime) -> int:

@@ -209,3 +209,49 @@ class TodoSchema(ma.Schema):
     low_stock = ma.fields.List(
         ma.fields.Nested(LowStockItemSchema), metadata={"description": "The lowest five, lowest stock first"}
     )
+
+
+class LiabilityMonthSchema(ma.Schema):
+    month = ma.fields.String(metadata={"description": "Local calendar month, YYYY-MM"})
+    issued = ma.fields.Integer(
+        metadata={"description": "Points awarded to residents (awards, report rewards, fund grants), net of reversals"}
+    )
+    redeemed = ma.fields.Integer(metadata={"description": "Points redeemed at stations, net of undos and refunds"})
+
+
+class LiabilityRowSchema(ma.Schema):
+    community_id = ma.fields.Integer(allow_none=True, metadata={"description": "null on the total row"})
+    name = ma.fields.String(allow_none=True, metadata={"description": "null on the total row"})
+    expiry_policy = ma.fields.String(allow_none=True, metadata={"description": "null on the total row"})
+    outstanding = ma.fields.Integer(
+        metadata={"description": "Residents' balances (points on hold are inside the balance)"}
+    )
+    held = ma.fields.Integer(metadata={"description": "Points on hold for pending redemptions"})
+    available = ma.fields.Integer(metadata={"description": "outstanding - held"})
+    stock_points = ma.fields.Integer(
+        metadata={"description": "Points price of the goods in stock at active stations' active items"}
+    )
+    stock_value_fen = ma.fields.Integer(
+        metadata={"description": "Reference value of that stock in fen (1/100 yuan); items without one count 0"}
+    )
+    items_in_stock = ma.fields.Integer(metadata={"description": "Items with stock"})
+    items_without_value = ma.fields.Integer(metadata={"description": "Items with stock but no reference value"})
+    cover_ratio = ma.fields.Float(
+        allow_none=True, metadata={"description": "stock_points / outstanding; null when nothing is outstanding"}
+    )
+    expiring_points = ma.fields.Integer(metadata={"description": "Points that expire at the next clearing"})
+    expiring_on = ma.fields.Date(
+        allow_none=True,
+        metadata={"description": "Last local day before that clearing; null when points never expire (or mixed)"},
+    )
+    monthly = ma.fields.List(ma.fields.Nested(LiabilityMonthSchema), metadata={"description": "Oldest month first"})
+
+
+class LiabilitySchema(ma.Schema):
+    community_id = ma.fields.Integer()
+    street_id = ma.fields.Integer()
+    name = ma.fields.String()
+    as_of = UTCDateTime()
+    months = ma.fields.List(ma.fields.String(), metadata={"description": "The last 12 local months, oldest first"})
+    communities = ma.fields.List(ma.fields.Nested(LiabilityRowSchema))
+    total = ma.fields.Nested(LiabilityRowSchema, metadata={"description": "The communities added up"})

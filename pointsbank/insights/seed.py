@@ -9,6 +9,7 @@ from pointsbank.ledger import service as ledger
 from pointsbank.people.models import User
 from pointsbank.people.service import create_user, get_or_create_community, grant_role
 from pointsbank.stations.models import Station
+from pointsbank.stations.seed import seed_item
 
 STREETS = {
     "覃家岗街道": ["梨园社区", "新桥社区", "上桥社区"],
@@ -16,6 +17,9 @@ STREETS = {
 }
 NAMES = ["吴桂芳", "郑国栋", "冯淑贞", "蒋立新", "韩玉珍", "曹建军"]
 AWARDS = ["志愿活动：楼道清扫 2 小时", "随手拍：路灯不亮（已处理）", "志愿活动：敬老院陪伴 3 小时"]
+# A small shelf at each other station (name, points, stock, reference value in fen); the school bag was donated
+# and nobody has valued it yet, so the liability view has an item without a reference value to point at.
+SHELF = [("大米 10kg", 400, 3, 5000), ("食用油 5L", 150, 4, 6500), ("爱心书包", 60, 2, None)]
 
 
 def _user(phone: str, name: str, password: str, **kw) -> User:
@@ -40,6 +44,8 @@ def seed_demo(ctx) -> None:
                 station = Station(community=community, name=f"{name}幸福银行", address="社区服务中心", opening_hours="")
                 db.session.add(station)
                 db.session.flush()
+            for n, (item, points, stock, fen) in enumerate(SHELF):
+                seed_item(station, ctx.admin, item, "goods", points, stock + (s + c + n) % 3, None, None, fen)
             for i, person in enumerate(NAMES[: 3 + (s + c) % 4]):
                 phone = f"1370{s}{c}{i:05d}"
                 resident = _user(phone, person, DEMO_PASSWORD, community=community, grid=community.grids[0])

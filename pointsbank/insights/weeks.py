@@ -119,3 +119,15 @@ def month_bounds(now: datetime | None = None) -> tuple[datetime, datetime]:
     first = today.replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)
     return local_midnight(first), local_midnight(following)
+
+
+def months_back(count: int, now: datetime | None = None) -> list[tuple[str, datetime, datetime]]:
+    """The last `count` local calendar months, oldest first, ending with this one: (YYYY-MM, start, end) in UTC."""
+    today = local_today(now)
+    index = today.year * 12 + today.month - 1
+    out = []
+    for i in range(index - count + 1, index + 1):
+        first = date(i // 12, i % 12 + 1, 1)
+        following = date((i + 1) // 12, (i + 1) % 12 + 1, 1)
+        out.append((f"{first.year}-{first.month:02d}", local_midnight(first), local_midnight(following)))
+    return out

@@ -51,6 +51,32 @@ def lot_expiry(earned_at: datetime, policy: str) -> datetime | None:
     return end.astimezone(UTC)
 
 
+def next_clearing(policy: str | None, now: datetime | None = None) -> datetime | None:
+    """The next instant after now at which points expire under the policy (UTC), or None under "none".
+
+    Every lot expires at a local month start (rolling_12_months) or a local year start (year_end), so nothing
+    expires between now and this instant.
+    """
+    local = (now or utcnow()).astimezone(LOCAL)
+    if policy == "rolling_12_months":
+        year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+        return datetime(year, month, 1, tzinfo=LOCAL).astimezone(UTC)
+    if policy == "year_end":
+        return datetime(local.year + 1, 1, 1, tzinfo=LOCAL).astimezone(UTC)
+    return None
+
+
+def earned_before(policy: str, at: datetime) -> datetime:
+    """The cut-off of lots expired by `at`: lot_expiry(t, policy) <= at exactly when t < earned_before(policy, at)."""
+    local = at.astimezone(LOCAL)
+    if policy == "year_end":
+        return datetime(local.year, 1, 1, tzinfo=LOCAL).astimezone(UTC)
+    if policy != "rolling_12_months":
+        raise ValueError(f"no expiry under policy {policy!r}")
+    index = local.year * 12 + local.month - 1 - 12
+    return datetime(index // 12, index % 12 + 1, 1, tzinfo=LOCAL).astimezone(UTC)
+
+
 def _credits_and_debits(account_id: int) -> tuple[list[tuple[datetime, int]], int]:
     credits = db.session.execute(
         sa.select(Transfer.created_at, Entry.amount)

@@ -45,6 +45,16 @@ def update_station(actor: User, station: Station, **fields) -> Station:
     return station
 
 
+MAX_REFERENCE_FEN = 100_000_000  # 1,000,000 yuan: anything above is a typing mistake
+
+
+def _check_reference_value(fen: int | None) -> None:
+    if fen is None:
+        return
+    if not isinstance(fen, int) or isinstance(fen, bool) or not 0 <= fen <= MAX_REFERENCE_FEN:
+        raise Invalid("invalid_reference_value", _l("The reference value is zero or more, up to 1,000,000 yuan."))
+
+
 def _check_item_fields(kind: str, points: int, limit_qty: int | None, limit_period: str | None) -> None:
     if kind not in ITEM_KINDS:
         raise Invalid("invalid_kind", _l("An item is goods or a service."))
@@ -66,6 +76,7 @@ def create_item(
     limit_qty: int | None = None,
     limit_period: str | None = None,
     active: bool = True,
+    reference_value_fen: int | None = None,
 ) -> Item:
     """Add goods or a service to a station's catalogue (stock starts at 0; add it by intake)."""
     if not can_operate(actor, station):
@@ -74,6 +85,7 @@ def create_item(
     if not name or len(name) > 80:
         raise Invalid("invalid_name", _l("Enter a name of 1 to 80 characters."))
     _check_item_fields(kind, points, limit_qty, limit_period)
+    _check_reference_value(reference_value_fen)
     item = Item(
         station_id=station.id,
         name=name,
@@ -83,6 +95,7 @@ def create_item(
         limit_qty=limit_qty,
         limit_period=limit_period,
         active=active,
+        reference_value_fen=reference_value_fen,
     )
     db.session.add(item)
     db.session.flush()
@@ -90,7 +103,7 @@ def create_item(
 
 
 def update_item(actor: User, item: Item, **fields) -> Item:
-    """Change an item's name, price, limit or active flag (stock moves only by movements)."""
+    """Change an item's name, price, limit, reference value or active flag (stock moves only by movements)."""
     if not can_operate(actor, item.station):
         raise NotFound("item_not_found")
     kind = fields.get("kind") or item.kind
@@ -98,6 +111,9 @@ def update_item(actor: User, item: Item, **fields) -> Item:
     limit_qty = fields.get("limit_qty", item.limit_qty)
     limit_period = fields.get("limit_period", item.limit_period)
     _check_item_fields(kind, points, limit_qty, limit_period)
+    if "reference_value_fen" in fields:
+        _check_reference_value(fields["reference_value_fen"])
+        item.reference_value_fen = fields["reference_value_fen"]
     item.kind, item.points, item.limit_qty, item.limit_period = kind, points, limit_qty, limit_period
     if fields.get("name"):
         item.name = fields["name"].strip()[:80]

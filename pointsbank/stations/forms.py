@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DecimalField,
     HiddenField,
     IntegerField,
     PasswordField,
@@ -19,7 +22,24 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
+    ValidationError,
 )
+
+
+def _cents(_form, field) -> None:
+    """Yuan with at most two decimals (fen)."""
+    if field.data is not None and field.data.as_tuple().exponent < -2:
+        raise ValidationError(_l("At most two decimals (fen)."))
+
+
+def yuan_to_fen(value: Decimal | None) -> int | None:
+    """12.5 (yuan) -> 1250 (fen); None stays None."""
+    return None if value is None else int((value * 100).to_integral_value())
+
+
+def fen_to_yuan(fen: int | None) -> Decimal | None:
+    """1250 (fen) -> Decimal("12.50") (yuan); None stays None."""
+    return None if fen is None else (Decimal(fen) / 100).quantize(Decimal("0.01"))
 
 
 class PostForm(FlaskForm):
@@ -45,6 +65,12 @@ class ItemForm(FlaskForm):
     limit_qty = IntegerField(_l("Limit per resident (optional)"), validators=[Optional(), NumberRange(min=1, max=1000)])
     limit_period = SelectField(
         _l("Limit period"), choices=[("", "—"), ("day", _l("day")), ("week", _l("week")), ("month", _l("month"))]
+    )
+    reference_value_yuan = DecimalField(
+        _l("Reference value (yuan)"),
+        places=2,
+        rounding=None,
+        validators=[Optional(), NumberRange(min=0, max=1_000_000), _cents],
     )
     active = BooleanField(_l("Offered now"), default=True)
 

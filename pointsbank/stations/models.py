@@ -39,6 +39,9 @@ class Item(IdMixin, TimestampMixin, db.Model):
         sa.CheckConstraint("points > 0", name="ck_item_points_positive"),
         sa.CheckConstraint("kind in ('goods','service')", name="ck_item_kind"),
         sa.CheckConstraint("limit_period is null or limit_period in ('day','week','month')", name="ck_item_period"),
+        sa.CheckConstraint(
+            "reference_value_fen is null or reference_value_fen >= 0", name="ck_item_reference_value_nonnegative"
+        ),
     )
     station_id: Mapped[int] = mapped_column(sa.ForeignKey("station.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(80))
@@ -49,6 +52,9 @@ class Item(IdMixin, TimestampMixin, db.Model):
     limit_qty: Mapped[int | None] = mapped_column()
     limit_period: Mapped[str | None] = mapped_column(sa.String(8))
     active: Mapped[bool] = mapped_column(default=True)
+    # What one unit is worth in money, in fen (1/100 yuan); None when nobody has said. The liability view
+    # values the stock with it.
+    reference_value_fen: Mapped[int | None] = mapped_column()
     station: Mapped[Station] = relationship()
 
     @property

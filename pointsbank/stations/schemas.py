@@ -17,6 +17,8 @@ from pointsbank.stations.models import (
 
 V = validate
 DB_ID = V.Range(min=1, max=2**31 - 1)
+FEN = V.Range(min=0, max=100_000_000)
+FEN_DOC = {"description": "What one unit is worth in money, in fen (1/100 yuan); null when not known"}
 
 
 class StationSchema(ma.Schema):
@@ -53,6 +55,9 @@ class ItemSchema(ma.Schema):
     limit_qty = ma.fields.Integer(strict=True, load_default=None, allow_none=True, validate=V.Range(min=1, max=1000))
     limit_period = ma.fields.String(load_default=None, allow_none=True, validate=V.OneOf(LIMIT_PERIODS))
     active = ma.fields.Boolean(load_default=True)
+    reference_value_fen = ma.fields.Integer(
+        strict=True, load_default=None, allow_none=True, validate=FEN, metadata=FEN_DOC
+    )
 
 
 class ItemUpdateSchema(ma.Schema):
@@ -62,6 +67,7 @@ class ItemUpdateSchema(ma.Schema):
     limit_qty = ma.fields.Integer(strict=True, allow_none=True, validate=V.Range(min=1, max=1000))
     limit_period = ma.fields.String(allow_none=True, validate=V.OneOf(LIMIT_PERIODS))
     active = ma.fields.Boolean()
+    reference_value_fen = ma.fields.Integer(strict=True, allow_none=True, validate=FEN, metadata=FEN_DOC)
 
 
 class ItemPageSchema(ma.Schema):

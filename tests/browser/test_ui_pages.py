@@ -19,6 +19,11 @@ from tests.browser.conftest import REQUIRE_BROWSER
 
 PHONE_SIZE = {"width": 390, "height": 844}
 ROLES = {"resident": "13900000001", "clerk": "13800000003", "coordinator": "13800000002", "officer": "13800000005"}
+# Pages a role reaches from a page the walk does not open links of (a dashboard's buttons), walked as well.
+EXTRA = {
+    "coordinator": ("/insights/communities/{community}/liability",),
+    "officer": ("/insights/streets/{street}/liability", "/insights/communities/{community}/liability"),
+}
 AXE = Path(__file__).resolve().parents[2] / "pointsbank" / "static" / "vendor" / "axe.min.js"
 # Pages a walk does not open: downloads, and pages that change something on GET are none; printing is fine.
 SKIP = (".csv", "/logout", "/api/")
@@ -126,7 +131,7 @@ def _require_axe() -> None:
     pytest.skip(message)
 
 
-def _walk(browser, base: str, phone: str, lang: str, elder: bool) -> tuple[int, list[str]]:
+def _walk(browser, base: str, phone: str, lang: str, elder: bool, extra=()) -> tuple[int, list[str]]:
     context = browser.new_context(viewport=PHONE_SIZE)
     context.add_cookies(
         [
@@ -141,6 +146,7 @@ def _walk(browser, base: str, phone: str, lang: str, elder: bool) -> tuple[int, 
     for path in ("/", "/me"):
         page.goto(base + path)
         todo += _links(page)
+    todo += list(extra)
     for href in todo:
         path = href.split("#")[0]
         if not path or path in seen or any(s in path for s in SKIP):
@@ -154,16 +160,28 @@ def _walk(browser, base: str, phone: str, lang: str, elder: bool) -> tuple[int, 
     return len(seen), problems
 
 
+def _demo_ids() -> dict[str, int]:
+    """The demo community (梨园社区) and its street."""
+    import sqlalchemy as sa
+
+    from pointsbank.extensions import db
+    from pointsbank.people.models import Community
+
+    community = db.session.scalar(sa.select(Community).where(Community.name == "梨园社区"))
+    return {"community": community.id, "street": community.street_id}
+
+
 @pytest.mark.parametrize("role", list(ROLES))
 def test_every_page_of_a_role_fits_a_phone_and_passes_axe(live_server, chromium, role):
     _require_axe()
     with live_server.app.app_context():
         run_in_unit(seed_all)
+        extra = [path.format(**_demo_ids()) for path in EXTRA.get(role, ())]
     browser = chromium()
     problems: list[str] = []
     visited = 0
     for lang, elder in (("zh_Hans", False), ("en", False), ("zh_Hans", True)):
-        count, found = _walk(browser, live_server.url, ROLES[role], lang, elder)
+        count, found = _walk(browser, live_server.url, ROLES[role], lang, elder, extra)
         visited += count
         problems += found
     assert visited >= 12

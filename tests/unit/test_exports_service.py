@@ -1,4 +1,4 @@
-"""Exports: scope, streamed CSV with BOM, XLSX rows, and outstanding points against the ledger."""
+"""Exports: scope, streamed CSV with BOM, XLSX rows, and outstanding points (insights.liability) against the ledger."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pointsbank.db import run_in_unit
 from pointsbank.errors import NotFound
 from pointsbank.exports import scope, service
 from pointsbank.extensions import db
+from pointsbank.insights import liability
 from pointsbank.ledger import service as ledger
 
 START, END = datetime(2000, 1, 1), datetime.now() + timedelta(days=1)
@@ -84,7 +85,7 @@ def test_outstanding_matches_ledger_balances_on_random_data(app, make_user, awar
                 )
     db.session.rollback()
     expected = [ledger.balance(ledger.find_resident_account(r)) for r in residents]
-    got = service.outstanding([community_id])
+    got = liability.outstanding([community_id])
     assert got["balance"] == sum(b.balance for b in expected)
     assert got["held"] == sum(b.on_hold for b in expected)
 

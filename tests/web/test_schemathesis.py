@@ -48,6 +48,7 @@ RULES_THE_SCHEMA_CANNOT_STATE = {
     ("POST /api/v1/reports/bulk-assign", "assignee_required"): "a grid worker or a department: one of two",
     ("POST /api/v1/reports/{report_id}/assign", "assignee_required"): "a grid worker or a department: one of two",
     ("POST /api/v1/stations/{station_id}/offline-sync", "invalid_characters"): "no text may hold NUL",
+    ("POST /api/v1/communities/{community_id}/residents", "invalid_characters"): "no text may hold NUL",
     ("PUT /api/v1/me/notice-preferences", "unknown_channel"): "channels are what this server is configured with",
     ("PUT /api/v1/resident-card", "invalid_pin"): "a PIN may not be one digit repeated",
     ("POST /api/v1/role-grants", "invalid_phone"): "a mainland mobile number (checked by its prefix rules)",

@@ -11,6 +11,7 @@ MODULES = (
     "stations",
     "insights",
     "overview",
+    "liability",
     "audit",
     "notices",
     "jobs",

@@ -112,6 +112,7 @@ def create_item(data, station_id: int):
         limit_qty=data["limit_qty"],
         limit_period=data["limit_period"],
         active=data["active"],
+        reference_value_fen=data["reference_value_fen"],
     )
     return _item_out(item, station)
 
@@ -125,7 +126,7 @@ def create_item(data, station_id: int):
 @api_auth
 @unit_of_work
 def update_item(data, item_id: int):
-    """Change an item's name, price, limit or active flag."""
+    """Change an item's name, price, limit, reference value (fen) or active flag."""
     item = svc.item_for_staff(current_user, item_id)
     return _item_out(svc.update_item(current_user, item, **data), item.station)
 

@@ -12,6 +12,7 @@ MODULES = (
     "stations",
     "insights",
     "insights_overview",
+    "insights_liability",
     "audit",
     "notices",
     "jobs",

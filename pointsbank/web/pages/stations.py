@@ -100,6 +100,7 @@ def manage(station_id: int):
                 limit_qty=item_form.limit_qty.data,
                 limit_period=item_form.limit_period.data or None,
                 active=item_form.active.data,
+                reference_value_fen=f.yuan_to_fen(item_form.reference_value_yuan.data),
             )
             flash(_("Item added."), "success")
             return redirect(url_for("stations.manage", station_id=station.id))
@@ -162,11 +163,12 @@ def edit(station_id: int):
 @login_required
 @unit_of_work
 def edit_item(item_id: int):
-    """Change an item's name, price, limit or whether it is offered."""
+    """Change an item's name, price, limit, reference value or whether it is offered."""
     item = svc.item_for_staff(current_user, item_id)
     form = f.ItemForm(obj=item)
     if request.method == "GET":
         form.limit_period.data = item.limit_period or ""
+        form.reference_value_yuan.data = f.fen_to_yuan(item.reference_value_fen)
     if form.validate_on_submit():
         svc.update_item(
             current_user,
@@ -177,6 +179,7 @@ def edit_item(item_id: int):
             limit_qty=form.limit_qty.data,
             limit_period=form.limit_period.data or None,
             active=form.active.data,
+            reference_value_fen=f.yuan_to_fen(form.reference_value_yuan.data),
         )
         flash(_("Item saved."), "success")
         return redirect(url_for("stations.manage", station_id=item.station_id))
