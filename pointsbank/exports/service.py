@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -67,17 +68,24 @@ def csv_chunks(kind: str, ids: list[int], start: datetime, end: datetime) -> Ite
     yield out.getvalue().encode("utf-8")
 
 
-def xlsx_bytes(kind: str, ids: list[int], start: datetime, end: datetime) -> bytes:
+def xlsx_chunks(kind: str, ids: list[int], start: datetime, end: datetime, chunk: int = 64 * 1024) -> Iterator[bytes]:
+    """The XLSX built row by row into a temporary file (write-only mode keeps no rows in memory), then streamed."""
     from openpyxl import Workbook
 
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(kind)
-    sheet.append(_header(kind))
-    for row in rows(kind, ids, start, end):
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    with tempfile.TemporaryFile() as out:
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(kind)
+        sheet.append(_header(kind))
+        for row in rows(kind, ids, start, end):
+            sheet.append(row)
+        book.save(out)
+        out.seek(0)
+        while data := out.read(chunk):
+            yield data
+
+
+def xlsx_bytes(kind: str, ids: list[int], start: datetime, end: datetime) -> bytes:
+    return b"".join(xlsx_chunks(kind, ids, start, end))
 
 
 def count(kind: str, ids: list[int], start: datetime, end: datetime) -> int:

@@ -92,4 +92,5 @@ def district_overview(user: Any, district_id: int, weeks: int = DEFAULT_WEEKS) -
     district = district_in_view(user, district_id)
     communities = [c for s in district.streets for c in s.communities]
     out = overview(communities, weeks_back(weeks))
-    return {"district_id": district.id, "name": district.name, **out}
+    streets = [{"street_id": s.id, "name": s.name} for s in sorted(district.streets, key=lambda s: s.id)]
+    return {"district_id": district.id, "name": district.name, "streets": streets, **out}

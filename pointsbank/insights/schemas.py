@@ -178,10 +178,18 @@ class OverviewCommunitySchema(ma.Schema):
     stock_value = ma.fields.Integer(metadata={"description": "Points value of goods in stock at its stations"})
 
 
+class OverviewStreetSchema(ma.Schema):
+    street_id = ma.fields.Integer()
+    name = ma.fields.String()
+
+
 class OverviewSchema(ma.Schema):
     street_id = ma.fields.Integer()
     district_id = ma.fields.Integer()
     name = ma.fields.String()
+    streets = ma.fields.List(
+        ma.fields.Nested(OverviewStreetSchema), metadata={"description": "A district's streets (district only)"}
+    )
     weeks = ma.fields.List(ma.fields.String())
     starts_at = UTCDateTime()
     ends_at = UTCDateTime()

@@ -65,6 +65,18 @@ def test_xlsx_opens_and_has_the_rows(app, make_user, award_points):
     assert len(values) == 3 and sorted(r[3] for r in values[1:]) == [3, 4]
 
 
+def test_xlsx_is_streamed_in_chunks_from_a_file(app, make_user, award_points):
+    from openpyxl import load_workbook
+
+    resident = make_user()
+    for n in range(1, 40):
+        award_points(resident, n)
+    chunks = list(service.xlsx_chunks("awards", [resident.community_id], START, END, chunk=1024))
+    assert len(chunks) > 2 and all(len(c) == 1024 for c in chunks[:-1])
+    values = list(load_workbook(io.BytesIO(b"".join(chunks))).active.iter_rows(values_only=True))
+    assert sorted(r[3] for r in values[1:]) == list(range(1, 40))
+
+
 def test_outstanding_matches_ledger_balances_on_random_data(app, make_user, award_points, ledger_station):
     rnd = random.Random(12)
     community_id = None

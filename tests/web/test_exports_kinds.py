@@ -71,7 +71,7 @@ def test_each_kind_csv_has_bom_and_headers_in_both_languages_and_xlsx_matches(cl
         raw, table = _csv(client, cid, kind, lang)
         assert raw.startswith("\ufeff".encode()) and table[0] == expected
         r = client.get(f"/api/v1/communities/{cid}/exports/{kind}.xlsx?{PERIOD}&lang={lang}")
-        assert r.status_code == 200
+        assert r.status_code == 200 and r.is_streamed  # built in a temporary file, sent in chunks
         sheet = list(load_workbook(io.BytesIO(r.data)).active.iter_rows(values_only=True))
         assert list(sheet[0]) == expected and len(sheet) == len(table)
 

@@ -63,5 +63,9 @@ def test_figures_equal_the_coordinator_dashboard_per_community(client, login, ma
         assert {k: row["totals"][k] for k in week["points"]} == week["points"]
         assert row["totals"]["active_residents"] == week["active_residents"]
         assert row["weekly"][-1]["issued"] == week["points"]["issued"] > 0
+    assert [s["street_id"] for s in body["streets"]] == sorted({one[0].street_id, two[0].street_id})
+    page = client.get(f"/insights/districts/{one[0].street.district_id}/").get_data(as_text=True)
+    for street_id in (one[0].street_id, two[0].street_id):
+        assert f"/insights/streets/{street_id}/liability" in page
     assert client.get(f"/api/v1/districts/{one[0].street.district_id}/dashboard?weeks=0").status_code == 400
     db.session.remove()

@@ -30,7 +30,7 @@ def _download(args: dict, kind: str, fmt: str, **where) -> Response:
     if fmt == "csv":
         response = Response(stream_with_context(service.csv_chunks(kind, ids, start, end)), mimetype="text/csv")
     else:
-        response = Response(service.xlsx_bytes(kind, ids, start, end), mimetype=XLSX_TYPE)
+        response = Response(stream_with_context(service.xlsx_chunks(kind, ids, start, end)), mimetype=XLSX_TYPE)
     response.headers["Content-Disposition"] = f"attachment; filename={kind}.{fmt}"
     response.headers["X-Row-Count"] = str(total)
     return response
