@@ -42,6 +42,7 @@ def _ledger_rows(kind: str, ids: list[int], start: datetime, end: datetime) -> I
             .join(Transfer, Transfer.id == Entry.transfer_id)
             .join(Account, Account.id == Entry.account_id)
             .where(Account.kind == "resident", Transfer.kind.in_(LEDGER_KINDS[kind]), Entry.community_id.in_(ids))
+            .where(Account.community_id.in_(ids))  # equal to the entry's (verify checks it); lets the plan use it
             .where(Entry.created_at >= start, Entry.created_at < end, Entry.id > last)
             .order_by(Entry.id)
             .limit(BATCH)
@@ -96,6 +97,7 @@ def count(kind: str, ids: list[int], start: datetime, end: datetime) -> int:
         .join(Transfer, Transfer.id == Entry.transfer_id)
         .join(Account, Account.id == Entry.account_id)
         .where(Account.kind == "resident", Transfer.kind.in_(LEDGER_KINDS[kind]), Entry.community_id.in_(ids))
+        .where(Account.community_id.in_(ids))  # equal to the entry's (verify checks it); lets the plan use it
         .where(Entry.created_at >= start, Entry.created_at < end)
     )
     return int(db.session.execute(q).scalar_one())

@@ -85,6 +85,7 @@ def _board_query(community_id: int, week: Week) -> sa.Select:
             Entry.community_id == community_id,
             Entry.created_at >= start,
             Entry.created_at < end,
+            Account.community_id == community_id,  # equal to the entry's (verify checks it); lets the plan use it
             Account.kind == "resident",
             Transfer.kind.in_(AWARD_KINDS),
             Entry.amount > 0,

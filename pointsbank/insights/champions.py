@@ -61,6 +61,7 @@ def _earned(community_id: int, week: Week) -> sa.Subquery:
             Entry.community_id == community_id,
             Entry.created_at >= start,
             Entry.created_at < end,
+            Account.community_id == community_id,  # equal to the entry's (verify checks it); lets the plan use it
             Account.kind == "resident",
             Transfer.kind.in_(AWARD_KINDS),
             reversal.id.is_(None),
@@ -166,6 +167,7 @@ def withheld(community_id: int, week: Week, now: datetime | None = None) -> With
             Entry.community_id == community_id,
             Entry.created_at >= start,
             Entry.created_at < end,
+            Account.community_id == community_id,  # equal to the entry's (verify checks it); lets the plan use it
             Account.kind == "resident",
             Transfer.kind.in_(AWARD_KINDS),
             Entry.amount > 0,

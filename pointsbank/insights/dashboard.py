@@ -52,6 +52,8 @@ def _points_flows(community_id: int, periods: dict[str, tuple[datetime, datetime
             Entry.community_id == community_id,
             Entry.created_at >= lower,
             Entry.created_at < upper,
+            # The account's community too: without it PostgreSQL reads every such account of the district.
+            Account.community_id == community_id,
             Account.kind.in_(("issuance", "fund", "expiry", "station")),
         )
         .group_by(Account.kind, kind)
@@ -87,6 +89,7 @@ def _active_residents(community_id: int, periods: dict[str, tuple[datetime, date
             Entry.community_id == community_id,
             Entry.created_at >= lower,
             Entry.created_at < upper,
+            Account.community_id == community_id,
             Account.kind == "resident",
         )
     ).one()

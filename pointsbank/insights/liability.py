@@ -109,6 +109,7 @@ def monthly_flows(ids: list[int], months: list[tuple[str, datetime, datetime]]) 
         .where(
             Account.kind == "resident",
             Entry.community_id.in_(ids),
+            Account.community_id.in_(ids),  # equal to the entry's (verify checks it); lets the plan use it
             Entry.created_at >= months[0][1],
             Entry.created_at < months[-1][2],
         )
@@ -170,7 +171,7 @@ def _lots_per_account(ids: list[int], cut_next: datetime, cut_now: datetime) -> 
             sa.func.sum(sa.case((sa.and_(credit, Entry.created_at < cut_now), Entry.amount), else_=0)).label("by_now"),
         )
         .join(Account, Account.id == Entry.account_id)
-        .where(Account.kind == "resident", Entry.community_id.in_(ids))
+        .where(Account.kind == "resident", Entry.community_id.in_(ids), Account.community_id.in_(ids))
         .group_by(Entry.community_id, Entry.account_id)
         .subquery()
     )
