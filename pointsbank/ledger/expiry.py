@@ -29,6 +29,16 @@ class Expiring(NamedTuple):
     points: int
     date: date | None
 
+    def is_soon(self, now: datetime | None = None) -> bool:
+        """Within the expiry reminder window (PB_EXPIRY_REMIND_DAYS, 30 days): what residents read as 即将过期."""
+        from pointsbank.notices.channels import setting
+        from pointsbank.notices.reminders import REMIND_DAYS
+
+        if self.points <= 0 or self.date is None:
+            return False
+        today = (now or utcnow()).astimezone(LOCAL).date()
+        return (self.date - today).days <= int(setting("PB_EXPIRY_REMIND_DAYS", REMIND_DAYS))
+
 
 def lot_expiry(earned_at: datetime, policy: str) -> datetime | None:
     """When points earned at earned_at expire (UTC), or None under the "none" policy.

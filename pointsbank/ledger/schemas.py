@@ -32,6 +32,9 @@ class AccountSchema(ma.Schema):
     available = ma.fields.Integer()
     expiring_points = ma.fields.Integer(metadata={"description": "Points that expire next"})
     expiring_on = ma.fields.Date(allow_none=True, metadata={"description": "Last local day those points can be used"})
+    expiring_soon = ma.fields.Boolean(
+        metadata={"description": "expiring_on is within PB_EXPIRY_REMIND_DAYS (30): the pages say 即将过期"}
+    )
 
 
 class StatementLineSchema(ma.Schema):

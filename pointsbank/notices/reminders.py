@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from pointsbank.db import utcnow
 from pointsbank.extensions import db
-from pointsbank.notices.channels import setting
 from pointsbank.notices.models import OutboxNotice
 from pointsbank.notices.service import notify
 
-LOCAL = ZoneInfo("Asia/Shanghai")
 REMIND_DAYS = 30
 
 
@@ -24,8 +21,6 @@ def remind_expiring(now: datetime | None = None) -> int:
     from pointsbank.people.models import Community
 
     now = now or utcnow()
-    days = int(setting("PB_EXPIRY_REMIND_DAYS", REMIND_DAYS))
-    today = now.astimezone(LOCAL).date()
     accounts = db.session.scalars(
         sa.select(Account)
         .join(Community, Community.id == Account.community_id)
@@ -40,7 +35,7 @@ def remind_expiring(now: datetime | None = None) -> int:
     sent = 0
     for account in accounts:
         soon = expiring_soon(account, now)
-        if soon.points <= 0 or soon.date is None or (soon.date - today).days > days:
+        if not soon.is_soon(now):
             continue
         key = f"points.expiring:{account.id}:{soon.date.isoformat()}"
         if db.session.scalar(sa.select(OutboxNotice.id).where(OutboxNotice.key == key)) is not None:

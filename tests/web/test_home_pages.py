@@ -229,3 +229,32 @@ def test_every_tile_group_has_a_heading_in_the_readers_language():
 
     with_tiles = [m for m in MODULES if hasattr(import_module(f"pointsbank.web.pages.{m}"), "home_links")]
     assert [m for m in with_tiles if m not in GROUP_TITLES and JOINS.get(m) not in GROUP_TITLES] == []
+
+
+def test_points_a_year_from_expiry_are_not_called_expiring_soon(client, login, make_user, award_points):
+    """Rolling 12 months: points earned today expire in a year, so the home says until when, not 即将过期."""
+    from pointsbank.db import run_in_unit
+    from pointsbank.extensions import db
+    from pointsbank.people.models import Community
+
+    resident = make_user()
+    run_in_unit(lambda: setattr(db.session.get(Community, resident.community_id), "expiry_policy", "rolling_12_months"))
+    award_points(resident, 40)
+    login(resident)
+    page = _html(client.get("/"))
+    assert 'data-testid="home-expiring">0<' in page
+    assert "40 积分可使用到" in page and 'class="warn expiry-line"' not in page
+    assert client.get("/api/v1/accounts/me").get_json()["expiring_soon"] is False
+    ledger_page = _html(client.get("/ledger/"))
+    assert "可使用到" in ledger_page and "即将过期：" not in ledger_page
+
+
+def test_expiring_soon_is_the_reminder_window(app):
+    from datetime import UTC, date, datetime
+
+    from pointsbank.ledger.expiry import Expiring
+
+    now = datetime(2026, 12, 4, 12, tzinfo=UTC)
+    assert Expiring(10, date(2027, 1, 3)).is_soon(now)
+    assert not Expiring(10, date(2027, 1, 4)).is_soon(now)
+    assert not Expiring(0, None).is_soon(now)

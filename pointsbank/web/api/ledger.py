@@ -43,6 +43,7 @@ def account_summary(account: Account | None, *, policy: str | None = None) -> di
         "on_hold": bal.on_hold,
         "available": bal.available,
         "expiring_points": soon.points,
+        "expiring_soon": soon.is_soon(),
         "expiring_on": soon.date,
     }
 
