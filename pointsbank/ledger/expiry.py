@@ -9,6 +9,7 @@ the job twice moves nothing twice (and a concurrent second run posts with the sa
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -31,13 +32,21 @@ class Expiring(NamedTuple):
 
     def is_soon(self, now: datetime | None = None) -> bool:
         """Within the expiry reminder window (PB_EXPIRY_REMIND_DAYS, 30 days): what residents read as 即将过期."""
-        from pointsbank.notices.channels import setting
-        from pointsbank.notices.reminders import REMIND_DAYS
-
         if self.points <= 0 or self.date is None:
             return False
         today = (now or utcnow()).astimezone(LOCAL).date()
-        return (self.date - today).days <= int(setting("PB_EXPIRY_REMIND_DAYS", REMIND_DAYS))
+        return (self.date - today).days <= remind_days()
+
+
+REMIND_DAYS = 30
+
+
+def remind_days() -> int:
+    """PB_EXPIRY_REMIND_DAYS from the app config, then the environment (30 by default)."""
+    from flask import current_app
+
+    value = current_app.config.get("PB_EXPIRY_REMIND_DAYS")
+    return int(value if value is not None else os.environ.get("PB_EXPIRY_REMIND_DAYS", REMIND_DAYS))
 
 
 def lot_expiry(earned_at: datetime, policy: str) -> datetime | None:

@@ -11,8 +11,6 @@ from pointsbank.extensions import db
 from pointsbank.notices.models import OutboxNotice
 from pointsbank.notices.service import notify
 
-REMIND_DAYS = 30
-
 
 def remind_expiring(now: datetime | None = None) -> int:
     """Notify residents whose points expire within PB_EXPIRY_REMIND_DAYS (default 30); once per account and date."""
