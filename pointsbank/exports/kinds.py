@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from pointsbank.activities.models import Activity, Signup
 from pointsbank.extensions import db
-from pointsbank.people.models import Community, Grid, User
+from pointsbank.people.models import Community, Grid, User, mask_name
 from pointsbank.reports.labels import STATUS_LABELS as REPORT_STATUS_LABELS
 from pointsbank.reports.models import Report, ReportCategory
 from pointsbank.stations.models import Item, Station, StockMovement
@@ -21,11 +21,7 @@ BATCH = 500
 
 def mask(name: str) -> str:
     """The masked name as residents see it elsewhere: 张三丰 → 张*丰, 李四 → 李*."""
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
+    return mask_name(name or "")
 
 
 def _time(value: datetime | None) -> str:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 from pointsbank.errors import NotFound
 from pointsbank.extensions import db
-from pointsbank.people.models import Community, User
+from pointsbank.people.models import Community, mask_name
 
 
 def is_coordinator_of(user: Any, community_id: int) -> bool:
@@ -50,13 +50,9 @@ def default_community_id(user: Any) -> int | None:
     return min(ids) if ids else None
 
 
-class _Named(NamedTuple):
-    name: str
-
-
 def mask(name: str) -> str:
     """The public form of a name (张三丰 → 张*丰), exactly as User.masked_name."""
-    return User.masked_name.fget(_Named(name or ""))
+    return mask_name(name or "")
 
 
 def community_for_reader(user: Any, community_id: int) -> Community:

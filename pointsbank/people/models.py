@@ -64,6 +64,15 @@ class Grid(IdMixin, db.Model):
     community: Mapped[Community] = relationship(back_populates="grids")
 
 
+def mask_name(name: str) -> str:
+    """名字打码，every public view the same: 张三丰 → 张*丰, 李四 → 李*."""
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
 class User(UserMixin, IdMixin, TimestampMixin, db.Model):
     __tablename__ = "user_account"
     phone: Mapped[str] = mapped_column(sa.String(11), unique=True)
@@ -87,13 +96,7 @@ class User(UserMixin, IdMixin, TimestampMixin, db.Model):
 
     @property
     def masked_name(self) -> str:
-        """名字打码：张三丰 → 张*丰, 李四 → 李*."""
-        n = self.name
-        if len(n) <= 1:
-            return n
-        if len(n) == 2:
-            return n[0] + "*"
-        return n[0] + "*" * (len(n) - 2) + n[-1]
+        return mask_name(self.name)
 
     @property
     def masked_phone(self) -> str:

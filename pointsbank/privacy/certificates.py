@@ -12,19 +12,10 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from pointsbank.activities import records as service_records
 from pointsbank.errors import NotFound, Refused
 from pointsbank.extensions import db
-from pointsbank.people.models import User
+from pointsbank.people.models import User, mask_name
 from pointsbank.privacy.models import Certificate
 
 SALT = "pb-service-certificate-v1"
-
-
-def mask_name(name: str) -> str:
-    """张三丰 → 张*丰, 李四 → 李*."""
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 def _serializer() -> URLSafeSerializer:
