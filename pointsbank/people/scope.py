@@ -77,13 +77,17 @@ def grant_coordinator_in_view(actor: User, user: User, community_id: int):
     return grant_role_by_ids(user, "coordinator", community_id, None, actor=actor)
 
 
-def revoke_coordinator_in_view(actor: User, grant_id: int) -> None:
-    """Take back a coordinator grant of a community in the officer's view (audited); others get 404."""
+def revoke_coordinator_in_view(actor: User, grant_id: int, community_id: int | None = None) -> None:
+    """Take back a coordinator grant of a community in the officer's view (audited); others get 404.
+
+    With community_id, the grant must also be of that community (the API names both)."""
     from pointsbank.people.models import RoleGrant
     from pointsbank.people.service import revoke_grant
 
     grant = db.session.get(RoleGrant, grant_id)
     if grant is None or grant.role != "coordinator" or grant.community_id is None:
+        raise NotFound()
+    if community_id is not None and grant.community_id != community_id:
         raise NotFound()
     overseen(actor, grant.community_id)
     revoke_grant(grant_id, actor)

@@ -7,7 +7,6 @@ summed here in Python (kinds and months worked out row by row), on the demo data
 from __future__ import annotations
 
 import random
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -23,23 +22,9 @@ from pointsbank.ledger import service as ledger
 from pointsbank.ledger.models import Account, Entry, Hold, Transfer
 from pointsbank.people.models import Community
 from tests.factories.ledger import new_key, set_ledger_clock
+from tests.web.test_ledger_statement_counts import counted
 
 LOCAL = expiry.LOCAL
-
-
-@contextmanager
-def counted():
-    """The SQL statements sent while the block runs."""
-    seen: list[str] = []
-
-    def hit(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", hit)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", hit)
 
 
 # ---------------------------------------------------------------- the ledger, summed here
@@ -356,7 +341,7 @@ def test_statements_do_not_grow_with_residents(app, make_community, make_user, a
 
     def statements() -> list[str]:
         communities = [db.session.get(Community, a.id), db.session.get(Community, b.id)]
-        with counted() as seen:
+        with counted(fresh=False) as seen:
             liability.liability(communities)
         return [q for q in seen if q != "BEGIN"]  # SQLite's BEGIN of the read transaction
 

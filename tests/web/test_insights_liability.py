@@ -3,7 +3,6 @@ on the form and the API, the OpenAPI document, and statements that do not grow w
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -16,22 +15,7 @@ from pointsbank.ledger.models import Account
 from pointsbank.people.service import get_or_create_community, grant_role
 from pointsbank.stations.models import Item
 from tests.factories.ledger import new_key
-
-
-@contextmanager
-def counted():
-    """SQL statements sent while the block runs, from an empty session (as a new request does)."""
-    db.session.remove()
-    seen: list[str] = []
-
-    def hit(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", hit)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", hit)
+from tests.web.test_ledger_statement_counts import counted
 
 
 @pytest.fixture

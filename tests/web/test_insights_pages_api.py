@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from contextlib import contextmanager
-
-import sqlalchemy as sa
 
 from pointsbank.db import run_in_unit
 from pointsbank.extensions import db
@@ -15,25 +12,10 @@ from pointsbank.ledger import service as ledger
 from pointsbank.ledger.models import Transfer
 from pointsbank.people.models import Community
 from tests.factories.ledger import new_key
+from tests.web.test_ledger_statement_counts import counted
 
 # Log-in (user, roles), the community, the board lines, the totals, and the read transaction's BEGIN on SQLite.
 BOARD_PAGE_BUDGET = 6
-
-
-@contextmanager
-def counted():
-    """Count SQL statements sent while the block runs, from an empty session (as a new request does)."""
-    db.session.remove()
-    seen: list[str] = []
-
-    def hit(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", hit)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", hit)
 
 
 def world(make_community, make_user, award_points):

@@ -23,9 +23,10 @@ def beyond_user(statements: list[str]) -> list[str]:
 
 
 @contextmanager
-def counted():
-    """Count the SQL statements sent while the block runs, starting from an empty session (as a new request does)."""
-    db.session.remove()
+def counted(fresh: bool = True):
+    """Count the SQL statements sent while the block runs, from an empty session (as a new request does) if fresh."""
+    if fresh:
+        db.session.remove()
     seen: list[str] = []
 
     def hit(_conn, _cursor, statement, *_args):

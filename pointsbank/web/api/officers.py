@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_login import current_user
 
 from pointsbank.db import unit_of_work
-from pointsbank.errors import NotFound
 from pointsbank.people import scope, service
 from pointsbank.people.schemas import GrantSchema, NewCoordinatorSchema
 from pointsbank.web.api.base import SECURITY, ApiBlueprint, api_auth, errors
@@ -51,7 +50,4 @@ def appoint_coordinator(data: dict, community_id: int):
 @unit_of_work
 def take_back_coordinator(community_id: int, grant_id: int):
     """Take a coordinator role of the community back (audited)."""
-    scope.overseen(current_user, community_id)
-    if grant_id not in {g.id for g in scope.coordinator_grants([community_id])[community_id]}:
-        raise NotFound()
-    scope.revoke_coordinator_in_view(current_user, grant_id)
+    scope.revoke_coordinator_in_view(current_user, grant_id, community_id)
