@@ -78,6 +78,11 @@ def _sync(account_id: int, balance: int, held: int) -> None:
         set_committed_value(obj, "held", held)
 
 
+def insufficient(account_id: int | None = None) -> Refused:
+    """The refusal when an account has too few available points."""
+    return Refused("insufficient_points", _l("Not enough points."), details={"account_id": account_id})
+
+
 def _move(moves: Sequence[tuple[int, int]], release: tuple[int, int] | None = None) -> dict[int, Any]:
     """Apply balance changes in account id order with a guard; returns each account's row after (balance, community)."""
     after: dict[int, Any] = {}
@@ -87,7 +92,7 @@ def _move(moves: Sequence[tuple[int, int]], release: tuple[int, int] | None = No
         params = {"account_id": account_id, "amount": amount, "released": released}
         row = db.session.execute(debit if amount < 0 else credit, params).first()
         if row is None:
-            raise Refused("insufficient_points", _l("Not enough points."), details={"account_id": account_id})
+            raise insufficient(account_id)
         after[account_id] = row
         _sync(account_id, row.balance, row.held)
     return after

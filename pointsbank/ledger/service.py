@@ -33,7 +33,8 @@ from pointsbank.ledger.adjustments import (
 )
 from pointsbank.ledger.holds import expire_holds, hold, post_hold, void_hold
 from pointsbank.ledger.models import Account, Adjustment, Entry, Hold, Transfer
-from pointsbank.ledger.posting import award, donate, fund_award, post, spend
+from pointsbank.ledger.pg_spend import spend_params
+from pointsbank.ledger.posting import award, donate, fund_award, insufficient, post, spend
 from pointsbank.ledger.reversal import reverse
 from pointsbank.ledger.statement import FLOWS, StatementLine, StatementPage, statement, statement_page
 from pointsbank.ledger.subjects import resident_totals, unreversed_transfers
@@ -71,6 +72,7 @@ __all__ = [
     "fund_award",
     "get_account",
     "hold",
+    "insufficient",
     "post",
     "post_hold",
     "reject_adjustment",
@@ -80,6 +82,7 @@ __all__ = [
     "reverse",
     "spend",
     "spend_accounts",
+    "spend_params",
     "statement",
     "statement_page",
     "station_account",

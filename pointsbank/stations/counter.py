@@ -29,6 +29,7 @@ from pointsbank.stations.paycodes import (
     pay_payload,
     refusal_noted,
 )
+from pointsbank.stations.pg_counter import next_redemption_id, redeem_in_one_statement
 from pointsbank.stations.pricing import (
     available_points,
     aware,
@@ -117,6 +118,14 @@ def _replay(key: str | None, wanted: str) -> Redemption | None:
     return existing
 
 
+def _claimed_meanwhile(key: str | None, wanted: str) -> Redemption:
+    """The code was used between the look-up and the claim: a twin request's answer, or already_used."""
+    replay = _replay(key, wanted)
+    if replay is not None:
+        return replay
+    raise Conflict("already_used", _l("This code has already been used. Ask for a new one."))
+
+
 def redeem(
     clerk: User, station: Station, text: str, lines: Iterable[tuple[int, int]], *, key: str | None = None
 ) -> Redemption:
@@ -136,10 +145,12 @@ def redeem(
             else sa.null()
         )
         # So do the resident's and the station's accounts the ledger will move (None where not opened yet).
+        # On PostgreSQL the new redemption's id too: its writes then go in one statement (pg_counter).
+        one_statement = db.session.get_bind().dialect.name == "postgresql"
         mine, theirs = sa.orm.aliased(Account), sa.orm.aliased(Account)
         query = (
             pay_code_query(parsed)
-            .add_columns(replayed, mine, theirs)
+            .add_columns(replayed, next_redemption_id() if one_statement else sa.null(), mine, theirs)
             .outerjoin(mine, sa.and_(mine.owner_user_id == PayCode.resident_id, mine.kind == "resident"))
             .outerjoin(theirs, theirs.owner_key == f"station:{station.id}")
         )
@@ -151,7 +162,7 @@ def redeem(
         if existing is not None:
             return existing
         raise
-    code, replayed_id, account, station_account = row
+    code, replayed_id, redemption_id, account, station_account = row
     if replayed_id is not None:
         return _replay(key, wanted)
     now = utcnow()
@@ -160,6 +171,24 @@ def redeem(
         resident = code.resident
         priced = price_lines(station, lines)
         check_limits(resident, priced, now)
+    memo = memo_for(priced) + (f"（{code.proxy.name}代办）" if code.proxy_id else "")
+    if redemption_id is not None and account is not None and station_account is not None:
+        with refusal_noted(code):  # out of stock, insufficient points
+            done = redeem_in_one_statement(
+                redemption_id=redemption_id,
+                code=code,
+                station=station,
+                resident=resident,
+                clerk=clerk,
+                priced=priced,
+                now=now,
+                key=key,
+                wanted=wanted,
+                memo=memo,
+                account=account,
+                station_account=station_account,
+            )
+        return done or _claimed_meanwhile(key, wanted)
     total = sum(p.points for p in priced)
     claimed = db.session.execute(
         sa.update(PayCode)
@@ -176,10 +205,7 @@ def redeem(
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
-        replay = _replay(key, wanted)
-        if replay is not None:
-            return replay
-        raise Conflict("already_used", _l("This code has already been used. Ask for a new one."))
+        return _claimed_meanwhile(key, wanted)
     redemption = Redemption(
         station_id=station.id,
         resident_id=resident.id,
@@ -215,7 +241,7 @@ def redeem(
             total,
             key=f"stations:redemption:{redemption.id}",
             actor_id=clerk.id,
-            memo=memo_for(priced) + (f"（{code.proxy.name}代办）" if code.proxy_id else ""),
+            memo=memo,
             subject=("redemption", redemption.id),
             station=station_account,
             fresh=True,
