@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -19,13 +21,24 @@ from pointsbank.people.models import ApiToken, Community, Street, User, UserSess
 SESSION_KEY = "_pb_sid"
 
 
-# Scalar columns other features add to the per-request user load: name -> factory(user id column) -> SQL expression.
+# Scalar columns other features add to the per-request user load: name -> factory(user id column) -> SQL expression,
+# and the values of the bind parameters those expressions use, asked for on each load.
 _USER_COLUMNS: dict[str, Callable[[sa.ColumnElement], sa.ColumnElement]] = {}
+_USER_PARAMS: list[Callable[[], dict[str, Any]]] = []
 
 
-def add_user_column(name: str, factory: Callable[[sa.ColumnElement], sa.ColumnElement]) -> None:
-    """Load one more scalar with the session and user (same query); read it with loaded_value(user, name)."""
+def add_user_column(
+    name: str,
+    factory: Callable[[sa.ColumnElement], sa.ColumnElement],
+    params: Callable[[], dict[str, Any]] | None = None,
+) -> None:
+    """Load one more scalar with the session and user (same query); read it with loaded_value(user, name).
+
+    The expression is built once: what changes between requests goes in bind parameters, valued by params().
+    """
     _USER_COLUMNS[name] = factory
+    if params is not None:
+        _USER_PARAMS.append(params)
 
 
 def loaded_value(user: User, name: str, default=None):
@@ -73,23 +86,28 @@ def start(user: User, address: str | None = None) -> str:
     return secret
 
 
+@functools.cache
+def _load_statement(names: tuple[str, ...]) -> sa.Select:
+    """The session query of load with the features' user columns, built once (a request binds two values)."""
+    return (
+        sa.select(UserSession, *(_USER_COLUMNS[n](UserSession.user_id).label(n) for n in names))
+        .where(
+            UserSession.secret_hash == sa.bindparam("secret_hash"),
+            UserSession.ended_at.is_(None),
+            UserSession.last_seen_at > sa.bindparam("seen_after"),
+        )
+        .options(joinedload(UserSession.user).options(*user_with_roles()))
+    )
+
+
 def load(secret: str) -> UserSession | None:
     """The live session for this cookie secret with its user and roles (one query), touched every few minutes."""
     now = utcnow()
-    names = list(_USER_COLUMNS)
-    row = (
-        db.session.execute(
-            sa.select(UserSession, *(_USER_COLUMNS[n](UserSession.user_id).label(n) for n in names))
-            .where(
-                UserSession.secret_hash == digest(secret),
-                UserSession.ended_at.is_(None),
-                UserSession.last_seen_at > now - idle_limit(),
-            )
-            .options(joinedload(UserSession.user).options(*user_with_roles()))
-        )
-        .unique()
-        .first()
-    )
+    names = tuple(_USER_COLUMNS)
+    params = {"secret_hash": digest(secret), "seen_after": now - idle_limit()}
+    for values in _USER_PARAMS:
+        params.update(values())
+    row = db.session.execute(_load_statement(names), params).unique().first()
     record = row[0] if row is not None else None
     if record is None:
         return None

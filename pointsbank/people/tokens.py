@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from datetime import timedelta
 
@@ -50,22 +51,24 @@ def create_token(user: User, name: str, *, scope: str = "manage", days: int | No
     return token, plain
 
 
+@functools.cache
+def _load_statement() -> sa.Select:
+    """The token query of load, built once (a request only binds the hash and the time)."""
+    return (
+        sa.select(ApiToken)
+        .where(
+            ApiToken.token_hash == sa.bindparam("token_hash"),
+            ApiToken.revoked_at.is_(None),
+            sa.or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > sa.bindparam("now")),
+        )
+        .options(joinedload(ApiToken.user).options(*user_with_roles()))
+    )
+
+
 def load(plain: str) -> ApiToken | None:
     """The live token with its user and roles in one query; last_used_at written every few minutes."""
     now = utcnow()
-    token = (
-        db.session.scalars(
-            sa.select(ApiToken)
-            .where(
-                ApiToken.token_hash == digest(plain),
-                ApiToken.revoked_at.is_(None),
-                sa.or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
-            )
-            .options(joinedload(ApiToken.user).options(*user_with_roles()))
-        )
-        .unique()
-        .first()
-    )
+    token = db.session.scalars(_load_statement(), {"token_hash": digest(plain), "now": now}).unique().first()
     if token is None or not token.user.active:
         return None
     if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:

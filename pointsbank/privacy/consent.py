@@ -14,12 +14,12 @@ LOADED = "privacy_agreed_version"
 
 
 def _agreed_version(user_id: sa.ColumnElement) -> sa.ColumnElement:
-    version = current_version()
+    version = sa.bindparam("privacy_version")
     query = sa.select(Consent.version).where(Consent.user_id == user_id, Consent.version == version).limit(1)
     return query.scalar_subquery()
 
 
-sessions.add_user_column(LOADED, _agreed_version)
+sessions.add_user_column(LOADED, _agreed_version, lambda: {"privacy_version": current_version()})
 
 
 def user_has_consented(user) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -118,6 +119,35 @@ def _replay(key: str | None, wanted: str) -> Redemption | None:
     return existing
 
 
+def one_statement() -> bool:
+    """Whether a redemption's writes go in one statement (PostgreSQL); SQLite takes the ORM path below."""
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+@functools.cache
+def _code_query(by_secret: bool, with_key: bool, one_statement: bool) -> sa.Select:
+    """The pay code with its resident, built once per shape; values are bound (secret or digits, key, station).
+
+    The idempotency look-up rides along (one statement instead of two), so do the resident's and the station's
+    accounts the ledger will move (None where not opened yet) and, on PostgreSQL, the new redemption's id: its
+    writes then go in one statement (pg_counter).
+    """
+    code = sa.bindparam("secret") if by_secret else sa.bindparam("digits")
+    replayed = (
+        sa.select(Redemption.id).where(Redemption.idempotency_key == sa.bindparam("key")).scalar_subquery()
+        if with_key
+        else sa.null()
+    )
+    mine, theirs = sa.orm.aliased(Account), sa.orm.aliased(Account)
+    parsed = codes.ParsedCode(codes.PAY, code, None) if by_secret else codes.ParsedCode(codes.PAY, None, code)
+    return (
+        pay_code_query(parsed)
+        .add_columns(replayed, next_redemption_id() if one_statement else sa.null(), mine, theirs)
+        .outerjoin(mine, sa.and_(mine.owner_user_id == PayCode.resident_id, mine.kind == "resident"))
+        .outerjoin(theirs, theirs.owner_key == sa.bindparam("station_key"))
+    )
+
+
 def _claimed_meanwhile(key: str | None, wanted: str) -> Redemption:
     """The code was used between the look-up and the claim: a twin request's answer, or already_used."""
     replay = _replay(key, wanted)
@@ -138,23 +168,9 @@ def redeem(
         parsed = codes.parse(text)
         if parsed.kind != codes.PAY:
             raise codes.invalid_code()
-        # The idempotency look-up rides along with the code's query (one statement instead of two).
-        replayed = (
-            sa.select(Redemption.id).where(Redemption.idempotency_key == key).scalar_subquery()
-            if key is not None
-            else sa.null()
-        )
-        # So do the resident's and the station's accounts the ledger will move (None where not opened yet).
-        # On PostgreSQL the new redemption's id too: its writes then go in one statement (pg_counter).
-        one_statement = db.session.get_bind().dialect.name == "postgresql"
-        mine, theirs = sa.orm.aliased(Account), sa.orm.aliased(Account)
-        query = (
-            pay_code_query(parsed)
-            .add_columns(replayed, next_redemption_id() if one_statement else sa.null(), mine, theirs)
-            .outerjoin(mine, sa.and_(mine.owner_user_id == PayCode.resident_id, mine.kind == "resident"))
-            .outerjoin(theirs, theirs.owner_key == f"station:{station.id}")
-        )
-        row = db.session.execute(query).first()
+        query = _code_query(parsed.secret is not None, key is not None, one_statement())
+        params = {"secret": parsed.secret, "digits": parsed.digits, "key": key, "station_key": f"station:{station.id}"}
+        row = db.session.execute(query, params).first()
         if row is None:
             raise codes.invalid_code()
     except Refused:

@@ -34,8 +34,8 @@ def can_see_catalogue(user: User, station: Station) -> bool:
 
 
 def station_for_staff(user: User, station_id: int) -> Station:
-    """The station if the user works it; 404 otherwise (never reveal it exists)."""
-    station = db.session.get(Station, station_id)
+    """The station if the user works it, with its community (receipts show its undo minutes); 404 otherwise."""
+    station = db.session.get(Station, station_id, options=[sa.orm.joinedload(Station.community)])
     if station is None or not can_operate(user, station):
         raise NotFound("station_not_found")
     return station
