@@ -134,7 +134,9 @@ def one_district(name, scale, args, folder, instance, tps, ref_env, growth, rss,
     """Build a district on database name, verify it, load it (the main scale) and take its growth figures."""
     import flask_migrate
 
+    from pointsbank.db import run_in_unit, utcnow
     from pointsbank.extensions import db
+    from pointsbank.insights.rollup import roll_all
     from pointsbank.ledger.verify import verify
 
     lines = []
@@ -155,6 +157,13 @@ def one_district(name, scale, args, folder, instance, tps, ref_env, growth, rss,
             db.session.remove()
         verdict = "OK" if report.ok else f"{len(report.problems)} problems"
         extra.append(f"- `flask ledger verify` over {district.entries:,} entries: {seconds:.1f} s ({verdict})")
+        print(extra[-1], flush=True)
+        with app.app_context():  # what the hourly `rollups` job keeps up to date in production
+            t0 = time.perf_counter()
+            rolled = run_in_unit(lambda: roll_all(utcnow()))
+            seconds = time.perf_counter() - t0
+            db.session.remove()
+        extra.append(f"- `flask insights rollup` ({rolled['days']:,} community days): {seconds:.1f} s")
         print(extra[-1], flush=True)
         measured = district.measured_residents()
         residents = list(range(args.logins + 2, min(measured + 1, args.logins + 2 + args.codes)))

@@ -1,4 +1,4 @@
-"""flask insights ...: print a week's champions, export its awards as CSV (read-only)."""
+"""flask insights ...: print a week's champions, export its awards as CSV, roll up the dashboards' days."""
 
 from __future__ import annotations
 
@@ -50,6 +50,17 @@ def awards_csv_command(community_id: int, week_text: str | None, output: str | N
     else:
         sys.stdout.buffer.write(body)
         sys.stdout.flush()
+
+
+@insights_group.command("rollup")
+@click.option("--rebuild", is_flag=True, help="Recompute every community's rollups from the entries.")
+def rollup_command(rebuild: bool) -> None:
+    """Roll the dashboards' daily figures up to today (the `rollups` job does this every hour)."""
+    from pointsbank.db import run_in_unit, utcnow
+    from pointsbank.insights.rollup import roll_all
+
+    done = run_in_unit(lambda: roll_all(utcnow(), fresh=rebuild))
+    click.echo(f"{done['communities']} communities, {done['days']} days rolled up")
 
 
 def register(app: Flask) -> None:

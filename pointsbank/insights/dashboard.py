@@ -7,13 +7,13 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
 from pointsbank.activities.models import Activity, Signup
 from pointsbank.db import utcnow
 from pointsbank.extensions import db
+from pointsbank.insights import rollup
+from pointsbank.insights.flows import _in, _sum_if
 from pointsbank.insights.weeks import current_week, month_bounds
-from pointsbank.ledger.models import Account, Entry, Transfer
 from pointsbank.reports.models import Report
 from pointsbank.stations.models import Item, Redemption, RedemptionLine, Station
 
@@ -25,75 +25,6 @@ def _seconds_between(start: Any, end: Any) -> Any:
     if db.engine.dialect.name == "sqlite":
         return (sa.func.julianday(end) - sa.func.julianday(start)) * 86400.0
     return sa.func.extract("epoch", end - start)
-
-
-def _in(column: Any, bounds: tuple[datetime, datetime]) -> Any:
-    return sa.and_(column >= bounds[0], column < bounds[1])
-
-
-def _sum_if(condition: Any, value: Any = 1) -> Any:
-    return sa.func.coalesce(sa.func.sum(sa.case((condition, value), else_=0)), 0)
-
-
-def _points_flows(community_id: int, periods: dict[str, tuple[datetime, datetime]]) -> dict[str, dict[str, int]]:
-    """Issued, spent, donated and expired points per period, net of reversals (one GROUP BY query)."""
-    original = aliased(Transfer)
-    kind = sa.func.coalesce(original.kind, Transfer.kind).label("kind")
-    lower = min(b[0] for b in periods.values())
-    upper = max(b[1] for b in periods.values())
-    columns = [_sum_if(_in(Entry.created_at, b), Entry.amount).label(name) for name, b in periods.items()]
-    rows = db.session.execute(
-        sa.select(Account.kind.label("account_kind"), kind, *columns)
-        .select_from(Entry)
-        .join(Transfer, Transfer.id == Entry.transfer_id)
-        .join(Account, Account.id == Entry.account_id)
-        .outerjoin(original, original.id == Transfer.reverses_id)
-        .where(
-            Entry.community_id == community_id,
-            Entry.created_at >= lower,
-            Entry.created_at < upper,
-            # The account's community too: without it PostgreSQL reads every such account of the district.
-            Account.community_id == community_id,
-            Account.kind.in_(("issuance", "fund", "expiry", "station")),
-        )
-        .group_by(Account.kind, kind)
-    ).all()
-    flows = {name: {"issued": 0, "spent": 0, "donated": 0, "expired": 0} for name in periods}
-    for row in rows:
-        for name in periods:
-            amount = int(getattr(row, name) or 0)
-            if row.account_kind == "issuance":
-                flows[name]["issued"] -= amount
-            elif row.account_kind == "station":
-                flows[name]["spent"] += amount
-            elif row.account_kind == "expiry":
-                flows[name]["expired"] += amount
-            elif row.account_kind == "fund" and row.kind == "donation":
-                flows[name]["donated"] += amount
-    return flows
-
-
-def _active_residents(community_id: int, periods: dict[str, tuple[datetime, datetime]]) -> dict[str, int]:
-    """Residents whose points moved in each period (one query)."""
-    lower = min(b[0] for b in periods.values())
-    upper = max(b[1] for b in periods.values())
-    columns = [
-        sa.func.count(sa.distinct(sa.case((_in(Entry.created_at, b), Entry.account_id)))).label(name)
-        for name, b in periods.items()
-    ]
-    row = db.session.execute(
-        sa.select(*columns)
-        .select_from(Entry)
-        .join(Account, Account.id == Entry.account_id)
-        .where(
-            Entry.community_id == community_id,
-            Entry.created_at >= lower,
-            Entry.created_at < upper,
-            Account.community_id == community_id,
-            Account.kind == "resident",
-        )
-    ).one()
-    return {name: int(row._mapping[name] or 0) for name in periods}
 
 
 def _activities(community_id: int, periods: dict[str, tuple[datetime, datetime]]) -> dict[str, dict[str, float]]:
@@ -228,13 +159,18 @@ def low_stock_count(community_id: int) -> int:
     )
 
 
+def dashboard_periods(now: datetime) -> dict[str, tuple[datetime, datetime]]:
+    """The periods of the dashboard: this week and this calendar month (local)."""
+    return {"week": current_week(now).bounds(), "month": month_bounds(now)}
+
+
 def dashboard(community_id: int, now: datetime | None = None) -> dict[str, Any]:
     """This week's and this month's figures for one community (a fixed eight queries)."""
     now = now or utcnow()
     week = current_week(now)
-    periods = {"week": week.bounds(), "month": month_bounds(now)}
-    flows = _points_flows(community_id, periods)
-    active = _active_residents(community_id, periods)
+    periods = dashboard_periods(now)
+    flows = rollup.points_flows(community_id, periods)
+    active = rollup.active_residents(community_id, periods)
     held = _activities(community_id, periods)
     reports = _reports(community_id, periods)
     redemptions = _redemptions(community_id, periods)

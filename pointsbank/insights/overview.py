@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from pointsbank.db import utcnow
 from pointsbank.extensions import db
 from pointsbank.insights import dashboard as d
+from pointsbank.insights import rollup
 from pointsbank.insights.weeks import Week, current_week
 from pointsbank.people.models import Community
 from pointsbank.stations.models import Item, Station
@@ -39,12 +40,26 @@ def stock_value(community_id: int) -> int:
     )
 
 
-def community_figures(community_id: int, weeks: list[Week]) -> dict[str, Any]:
-    """The whole period's figures and one row per week, from the coordinator dashboard's own queries."""
+def trend_periods(weeks: list[Week]) -> dict[str, tuple[datetime, datetime]]:
+    """Each week of a trend (w0 the oldest) and all of them together (total)."""
     periods = {f"w{i}": w.bounds() for i, w in enumerate(weeks)}
     periods["total"] = (weeks[0].bounds()[0], weeks[-1].bounds()[1])
-    flows = d._points_flows(community_id, periods)
-    active = d._active_residents(community_id, periods)
+    return periods
+
+
+def dashboard_with_trend(community_id: int, now: datetime | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The coordinator dashboard and its eight-week trend, their points and residents read once for both."""
+    now = now or utcnow()
+    weeks = weeks_back(DEFAULT_WEEKS, now)
+    with rollup.shared(community_id, {**d.dashboard_periods(now), **trend_periods(weeks)}):
+        return d.dashboard(community_id, now), community_figures(community_id, weeks)
+
+
+def community_figures(community_id: int, weeks: list[Week]) -> dict[str, Any]:
+    """The whole period's figures and one row per week, from the coordinator dashboard's own queries."""
+    periods = trend_periods(weeks)
+    flows = rollup.points_flows(community_id, periods)
+    active = rollup.active_residents(community_id, periods)
     held = d._activities(community_id, periods)
     reports = d._reports(community_id, periods)
 

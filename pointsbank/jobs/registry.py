@@ -105,6 +105,12 @@ def _signals(now: datetime) -> Summary:
     return compute_all(now)
 
 
+def _rollups(now: datetime) -> Summary:
+    from pointsbank.insights.rollup import roll_all
+
+    return roll_all(now)
+
+
 def _device_records(now: datetime) -> Summary:
     from pointsbank.signals.service import expire_device_records
 
@@ -121,6 +127,7 @@ JOBS: dict[str, Job] = {
         Job("autoclose", _l("Close resolved reports nobody rated"), "hourly :10", _autoclose),
         Job("close-ended", _l("Close activities that are over (no-shows marked)"), "hourly :20", _close_ended),
         Job("expiry", _l("Expire unspent points per community policy"), "daily 00:05", _expiry),
+        Job("rollups", _l("Roll up finished days for the dashboards"), "hourly :15", _rollups),
         Job("seal", _l("Seal the ledger (chained hash)"), "daily 02:30", _seal),
         Job("check-stock", _l("Check stock against its movements"), "daily 03:00", _check_stock),
         Job("report-places", _l("Delete report locations past their retention"), "daily 03:30", _report_places),

@@ -104,10 +104,12 @@ def assert_matches_ledger(data: dict, now: datetime) -> None:
 # ---------------------------------------------------------------- a generated dataset
 
 
-def generated_dataset(monkeypatch, make_community, make_user, ledger_station, *, seed: int = 12, steps: int = 160):
-    """Two communities of one street (rolling 12 months and year-end expiry), over the last 16 months: awards,
-    fund grants, donations, gifts between neighbours, redemptions, refunds, reversed awards, holds posted, voided
-    and left pending, and one expiry run."""
+def generated_dataset(
+    monkeypatch, make_community, make_user, ledger_station, *, seed: int = 12, steps: int = 160, days: int = 480
+):
+    """Two communities of one street (rolling 12 months and year-end expiry), over `days` days ending ten days ago
+    (16 months by default): awards, fund grants, donations, gifts between neighbours, redemptions, refunds, reversed
+    awards, holds posted, voided and left pending, and one expiry run."""
     rnd = random.Random(seed)
     a, b = make_community(), make_community()
     assert a.street_id == b.street_id
@@ -125,9 +127,9 @@ def generated_dataset(monkeypatch, make_community, make_user, ledger_station, *,
             station=ledger_station(community),
             holds=[],
         )
-    start = utcnow() - timedelta(days=490)
+    start = utcnow() - timedelta(days=days + 10)
     clock = [start]
-    step = timedelta(days=480) / steps
+    step = timedelta(days=days) / steps
     set_ledger_clock(monkeypatch, lambda: clock[0])
     spends, awards = [], []
 

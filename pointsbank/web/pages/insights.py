@@ -203,13 +203,14 @@ def dashboard(community_id: int):
     """This week's and this month's figures of a community you coordinate or oversee, with weekly charts."""
     community = insights.community_for_reader(current_user, community_id)
     others = sorted(current_user.coordinated_community_ids() - {community.id})
+    data, trend = overview.dashboard_with_trend(community.id)
     return render_template(
         "insights/dashboard.html",
         community=community,
-        data=insights.dashboard(community.id),
+        data=data,
         others=others,
         week=insights.current_week(),
-        trend=overview.community_figures(community.id, overview.weeks_back(overview.DEFAULT_WEEKS)),
+        trend=trend,
         chart=charts.weekly_bars,
     )
 
