@@ -65,9 +65,13 @@ def find_resident_account(user: Any) -> Account | None:
 
 
 def find_resident_account_with_policy(user: Any) -> tuple[Account | None, str]:
-    """The resident's account (if any) and the community's expiry policy, in one query (the balance page's first)."""
+    """The resident's account (if any) and its community's expiry policy: loaded with the logged-in user (no
+    query), else in one query."""
     from pointsbank.people.models import Community
 
+    loaded = sa.inspect(user).attrs.resident_account.loaded_value
+    if isinstance(loaded, Account) and user.community is not None and loaded.community_id == user.community_id:
+        return loaded, user.community.expiry_policy or "none"
     row = db.session.execute(
         sa.select(Account, Community.expiry_policy)
         .outerjoin(Community, Community.id == Account.community_id)

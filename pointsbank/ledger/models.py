@@ -154,6 +154,24 @@ class LedgerSeal(IdMixin, TimestampMixin, db.Model):
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
 
 
+def _resident_account_of_user() -> None:
+    """User.resident_account: the resident's account, loaded with the logged-in user (balance pages need no query)."""
+    from pointsbank.people import sessions
+    from pointsbank.people.models import User
+
+    User.resident_account = relationship(
+        Account,
+        primaryjoin=sa.and_(Account.owner_user_id == User.id, Account.kind == "resident"),
+        foreign_keys=[Account.owner_user_id],
+        viewonly=True,
+        uselist=False,
+    )
+    sessions.add_user_option(lambda: sa.orm.joinedload(User.resident_account))
+
+
+_resident_account_of_user()
+
+
 # PostgreSQL refuses UPDATE and DELETE of ledger rows (TRUNCATE, used by test clean-up, is not a row event).
 # The lead reuses these statements in the Alembic migration (op.execute(APPEND_ONLY_SQL)).
 APPEND_ONLY_SQL = """

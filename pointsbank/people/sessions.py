@@ -41,6 +41,15 @@ def add_user_column(
         _USER_PARAMS.append(params)
 
 
+# Loader options other features add to the per-request user load (a relationship of User they define).
+_USER_OPTIONS: list[Callable[[], Any]] = []
+
+
+def add_user_option(factory: Callable[[], Any]) -> None:
+    """Load one more relationship of the user with the session and user (same query)."""
+    _USER_OPTIONS.append(factory)
+
+
 def loaded_value(user: User, name: str, default=None):
     """A scalar loaded with this request's user, or default if it was not loaded with them."""
     return getattr(user, "pb_loaded", {}).get(name, default)
@@ -56,6 +65,7 @@ def user_with_roles():
     return (
         joinedload(User.grants),
         joinedload(User.community).joinedload(Community.street).joinedload(Street.district),
+        *(factory() for factory in _USER_OPTIONS),
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from pointsbank.db import utcnow
 from pointsbank.errors import Conflict, DomainError, Invalid, NotFound, Refused
 from pointsbank.extensions import db
 from pointsbank.ledger import service as ledger
-from pointsbank.ledger.models import Account, Transfer
+from pointsbank.ledger.models import Transfer
 from pointsbank.people.models import Community, User
 from pointsbank.stations import codes
 from pointsbank.stations.attempts import counted
@@ -25,12 +24,11 @@ from pointsbank.stations.models import PayCode, Redemption, RedemptionLine, Rese
 from pointsbank.stations.paycodes import (
     SCAN_GRACE,
     find_pay_code,
-    pay_code_query,
     pay_code_usable,
     pay_payload,
     refusal_noted,
 )
-from pointsbank.stations.pg_counter import next_redemption_id, redeem_in_one_statement
+from pointsbank.stations.pg_counter import code_query, one_statement, redeem_in_one_statement
 from pointsbank.stations.pricing import (
     available_points,
     aware,
@@ -119,35 +117,6 @@ def _replay(key: str | None, wanted: str) -> Redemption | None:
     return existing
 
 
-def one_statement() -> bool:
-    """Whether a redemption's writes go in one statement (PostgreSQL); SQLite takes the ORM path below."""
-    return db.session.get_bind().dialect.name == "postgresql"
-
-
-@functools.cache
-def _code_query(by_secret: bool, with_key: bool, one_statement: bool) -> sa.Select:
-    """The pay code with its resident, built once per shape; values are bound (secret or digits, key, station).
-
-    The idempotency look-up rides along (one statement instead of two), so do the resident's and the station's
-    accounts the ledger will move (None where not opened yet) and, on PostgreSQL, the new redemption's id: its
-    writes then go in one statement (pg_counter).
-    """
-    code = sa.bindparam("secret") if by_secret else sa.bindparam("digits")
-    replayed = (
-        sa.select(Redemption.id).where(Redemption.idempotency_key == sa.bindparam("key")).scalar_subquery()
-        if with_key
-        else sa.null()
-    )
-    mine, theirs = sa.orm.aliased(Account), sa.orm.aliased(Account)
-    parsed = codes.ParsedCode(codes.PAY, code, None) if by_secret else codes.ParsedCode(codes.PAY, None, code)
-    return (
-        pay_code_query(parsed)
-        .add_columns(replayed, next_redemption_id() if one_statement else sa.null(), mine, theirs)
-        .outerjoin(mine, sa.and_(mine.owner_user_id == PayCode.resident_id, mine.kind == "resident"))
-        .outerjoin(theirs, theirs.owner_key == sa.bindparam("station_key"))
-    )
-
-
 def _claimed_meanwhile(key: str | None, wanted: str) -> Redemption:
     """The code was used between the look-up and the claim: a twin request's answer, or already_used."""
     replay = _replay(key, wanted)
@@ -168,7 +137,7 @@ def redeem(
         parsed = codes.parse(text)
         if parsed.kind != codes.PAY:
             raise codes.invalid_code()
-        query = _code_query(parsed.secret is not None, key is not None, one_statement())
+        query = code_query(parsed.secret is not None, key is not None, one_statement())
         params = {"secret": parsed.secret, "digits": parsed.digits, "key": key, "station_key": f"station:{station.id}"}
         row = db.session.execute(query, params).first()
         if row is None:

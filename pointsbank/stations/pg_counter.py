@@ -1,4 +1,7 @@
-"""A counter redemption's writes as one PostgreSQL statement (the SQLite path stays in counter.redeem).
+"""A counter redemption on PostgreSQL: the code query, then every write in one statement (SQLite: counter.redeem).
+
+`code_query` finds the pay code with everything the redemption needs (its resident, a replayed key, both
+accounts and the new redemption's id); then one call of `station_redeem` writes it all.
 
 `station_redeem` claims the pay code, takes the stock of tracked items in ascending item id order, posts the spend
 through the ledger's `ledger_spend`, and inserts the redemption, its lines and the stock movements: the same rows
@@ -9,6 +12,7 @@ the caller's unit of work rolls everything back.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -20,8 +24,9 @@ from pointsbank.ledger import service as ledger
 from pointsbank.ledger.models import Account
 from pointsbank.ledger.pg_spend import INSUFFICIENT
 from pointsbank.people.models import User
+from pointsbank.stations import codes
 from pointsbank.stations.models import PayCode, Redemption, RedemptionLine, Station, StockMovement
-from pointsbank.stations.paycodes import SCAN_GRACE
+from pointsbank.stations.paycodes import SCAN_GRACE, pay_code_query
 from pointsbank.stations.pricing import PricedLine
 from pointsbank.stations.stock import out_of_stock
 
@@ -92,6 +97,35 @@ _CALL = sa.text(f"SELECT * FROM station_redeem({', '.join(f'CAST(:{n} AS {t})' f
 def next_redemption_id() -> sa.ColumnElement:
     """The new redemption's id, drawn in the query that finds the code (the transfer's key and hash name it)."""
     return sa.func.nextval(sa.literal("redemption_id_seq", sa.Text))
+
+
+def one_statement() -> bool:
+    """Whether a redemption's writes go in one statement (PostgreSQL); SQLite takes the ORM path below."""
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+@functools.cache
+def code_query(by_secret: bool, with_key: bool, one_statement: bool) -> sa.Select:
+    """The pay code with its resident, built once per shape; values are bound (secret or digits, key, station).
+
+    The idempotency look-up rides along (one statement instead of two), so do the resident's and the station's
+    accounts the ledger will move (None where not opened yet) and, on PostgreSQL, the new redemption's id: its
+    writes then go in one statement (pg_counter).
+    """
+    code = sa.bindparam("secret") if by_secret else sa.bindparam("digits")
+    replayed = (
+        sa.select(Redemption.id).where(Redemption.idempotency_key == sa.bindparam("key")).scalar_subquery()
+        if with_key
+        else sa.null()
+    )
+    mine, theirs = sa.orm.aliased(Account), sa.orm.aliased(Account)
+    parsed = codes.ParsedCode(codes.PAY, code, None) if by_secret else codes.ParsedCode(codes.PAY, None, code)
+    return (
+        pay_code_query(parsed)
+        .add_columns(replayed, next_redemption_id() if one_statement else sa.null(), mine, theirs)
+        .outerjoin(mine, sa.and_(mine.owner_user_id == PayCode.resident_id, mine.kind == "resident"))
+        .outerjoin(theirs, theirs.owner_key == sa.bindparam("station_key"))
+    )
 
 
 def redeem_in_one_statement(

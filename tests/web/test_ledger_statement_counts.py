@@ -8,12 +8,12 @@ import sqlalchemy as sa
 
 from pointsbank.extensions import db
 
-# The logged-in user (session, user and roles in one), the account with its community's expiry policy, one keyset
-# page of the statement, and the read transaction's BEGIN on SQLite (was 6: total and policy had their own).
-BALANCE_PAGE_BUDGET = 4
-# Beyond loading the user: the account with the policy, and the statement page; the JSON needs only the first.
-PAGE_BEYOND_USER = 2
-JSON_BEYOND_USER = 1
+# The logged-in user (session, user, roles, community and resident account in one), one keyset page of the
+# statement, and the read transaction's BEGIN on SQLite (was 6: total, account and policy had their own).
+BALANCE_PAGE_BUDGET = 3
+# Beyond loading the user: the statement page; the JSON needs nothing more.
+PAGE_BEYOND_USER = 1
+JSON_BEYOND_USER = 0
 
 
 def beyond_user(statements: list[str]) -> list[str]:
@@ -73,7 +73,7 @@ def test_statement_is_one_keyset_statement_on_any_page(client, login, make_user,
         assert "entry.account_id = " in statement and "ORDER BY entry.id" in statement
 
 
-def test_balance_json_reads_one_statement_beyond_the_user(client, login, make_user, award_points):
+def test_balance_json_reads_nothing_beyond_the_user(client, login, make_user, award_points):
     resident = make_user()
     award_points(resident, 5)
     login(resident)
