@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -72,22 +72,23 @@ def _earned(community_id: int, week: Week) -> sa.Subquery:
     )
 
 
-def _ranked(community_id: int, week: Week) -> sa.Subquery:
-    """Every resident who earned points in the week with their rank (row_number over the champions' order).
+def _order(earned: sa.Subquery) -> tuple:
+    """The champions' order. Ties: more points first, then whoever reached the total first (earlier last award),
+    then the lower user id."""
+    return (earned.c.points.desc(), earned.c.last_transfer_id.asc(), earned.c.user_id.asc())
 
-    Ties: more points first, then whoever reached the total first (earlier last award), then the lower user id.
-    """
+
+def _ranked(community_id: int, week: Week) -> sa.Subquery:
+    """Every resident who earned points in the week with their rank (row_number) and how many there are."""
     earned = _earned(community_id, week)
-    order = (earned.c.points.desc(), earned.c.last_transfer_id.asc(), earned.c.user_id.asc())
     return (
         sa.select(
             earned.c.user_id,
-            User.name,
             earned.c.points,
             earned.c.awards,
-            sa.func.row_number().over(order_by=order).label("rank"),
+            sa.func.row_number().over(order_by=_order(earned)).label("rank"),
+            sa.func.count().over().label("total"),
         )
-        .join(User, User.id == earned.c.user_id)
         .where(earned.c.points > 0)
         .subquery("ranked")
     )
@@ -98,25 +99,46 @@ def _champion(r) -> Champion:
 
 
 def champions(community_id: int, week: Week, *, limit: int = CHAMPIONS_LIMIT, offset: int = 0) -> list[Champion]:
-    """The residents ranked `offset + 1` to `offset + limit` by points earned in the week (one query)."""
-    ranked = _ranked(community_id, week)
+    """The residents ranked `offset + 1` to `offset + limit` by points earned in the week (one query).
+
+    A top-N sort, not a rank over everyone; only the rows shown are joined to their names.
+    """
+    earned = _earned(community_id, week)
+    top = sa.select(earned).where(earned.c.points > 0).order_by(*_order(earned)).limit(limit).offset(offset).subquery()
     rows = db.session.execute(
-        sa.select(ranked).where(ranked.c.rank > offset).order_by(ranked.c.rank.asc()).limit(limit)
+        sa.select(top, User.name).join(User, User.id == top.c.user_id).order_by(*_order(top))
     ).all()
-    return [_champion(r) for r in rows]
+    return [Champion(offset + i, r.user_id, r.name, int(r.points), int(r.awards)) for i, r in enumerate(rows, 1)]
 
 
-def champion_count(community_id: int, week: Week) -> int:
-    """How many residents earned points in the week (one query)."""
+@dataclass
+class ChampionPage:
+    """One page of the week's champions, how many residents earned points, and the reader's own row."""
+
+    residents: list[Champion]
+    total: int
+    mine: Champion | None
+
+
+def champion_page(
+    community_id: int, week: Week, user_id: int | None, *, page: int, per_page: int, clamp: bool = False
+) -> ChampionPage:
+    """Page `page` of the ranking, the count and the reader's row, in one query (clamp: past the end is the last)."""
     ranked = _ranked(community_id, week)
-    return int(db.session.execute(sa.select(sa.func.count()).select_from(ranked)).scalar_one())
-
-
-def champion_rank(community_id: int, week: Week, user_id: int) -> Champion | None:
-    """One resident's row with their rank in the week, or None when they earned nothing (one query)."""
-    ranked = _ranked(community_id, week)
-    row = db.session.execute(sa.select(ranked).where(ranked.c.user_id == user_id)).first()
-    return _champion(row) if row is not None else None
+    first: sa.ColumnElement = sa.literal((page - 1) * per_page)
+    if clamp:
+        pages = sa.case((ranked.c.total > 0, (ranked.c.total + per_page - 1) // per_page), else_=1)
+        first = (sa.case((pages < page, pages), else_=page) - 1) * per_page
+    in_page = sa.and_(ranked.c.rank > first, ranked.c.rank <= first + per_page)
+    rows = db.session.execute(
+        sa.select(ranked, User.name, in_page.label("in_page"))
+        .join(User, User.id == ranked.c.user_id)
+        .where(sa.or_(in_page, ranked.c.user_id == user_id, ranked.c.rank == 1))  # the first row brings the count
+        .order_by(ranked.c.rank.asc())
+    ).all()
+    mine = next((_champion(r) for r in rows if r.user_id == user_id), None)
+    total = int(rows[0].total) if rows else 0
+    return ChampionPage([_champion(r) for r in rows if r.in_page], total, mine)
 
 
 def team_champions(community_id: int, week: Week, *, limit: int = TEAMS_LIMIT) -> list[TeamChampion]:
@@ -147,23 +169,20 @@ class Withheld:
 def withheld(community_id: int, week: Week, now: datetime | None = None) -> Withheld | None:
     """None when the week's champions may be named; with champions_after_publicity, only once every award of the
     week has passed 公示 and no objection to one is open (one query)."""
+    return withheld_weeks(community_id, [week], now)[week]
+
+
+def withheld_weeks(community_id: int, weeks: list[Week], now: datetime | None = None) -> dict[Week, Withheld | None]:
+    """withheld() of several weeks in one query."""
     community = db.session.get(Community, community_id)
     if community is None or not community.champions_after_publicity or community.publicity_days <= 0:
-        return None
+        return dict.fromkeys(weeks)
     now = now or utcnow()
-    start, end = week.bounds()
     days = timedelta(days=community.publicity_days)
-    open_objection = (
-        sa.select(Objection.id)
-        .where(Objection.transfer_id == Entry.transfer_id, Objection.status == "open")
-        .correlate(Entry)
-        .exists()
-    )
-    last, objected = db.session.execute(
-        sa.select(sa.func.max(Entry.created_at), sa.func.count(sa.case((open_objection, 1))))
-        .join(Transfer, Transfer.id == Entry.transfer_id)
-        .join(Account, Account.id == Entry.account_id)
-        .where(
+
+    def awards_in(week: Week) -> list:
+        start, end = week.bounds()
+        return [
             Entry.community_id == community_id,
             Entry.created_at >= start,
             Entry.created_at < end,
@@ -171,12 +190,37 @@ def withheld(community_id: int, week: Week, now: datetime | None = None) -> With
             Account.kind == "resident",
             Transfer.kind.in_(AWARD_KINDS),
             Entry.amount > 0,
+        ]
+
+    def award_entries() -> sa.Select:
+        return (
+            sa.select(Entry.created_at)
+            .join(Transfer, Transfer.id == Entry.transfer_id)
+            .join(Account, Account.id == Entry.account_id)
         )
-    ).one()
-    if last is None:
-        return None
-    # While the week runs, a later award may still come: its 公示 ends at the latest `days` after the week.
-    until = (end if now < end else last) + days
-    if now < until or objected:
-        return Withheld(until if now < until else None, bool(objected))
-    return None
+
+    columns = []
+    for i, week in enumerate(weeks):
+        # The week's last award: read backwards along the entries' (community, time) index until the first one.
+        last = award_entries().where(*awards_in(week)).order_by(Entry.created_at.desc()).limit(1)
+        # Objections still open on the week's awards: read from the few open objections, not from every award.
+        objected = (
+            sa.select(sa.func.count(Objection.id))
+            .join(Entry, Entry.transfer_id == Objection.transfer_id)
+            .join(Transfer, Transfer.id == Entry.transfer_id)
+            .join(Account, Account.id == Entry.account_id)
+            .where(Objection.community_id == community_id, Objection.status == "open", *awards_in(week))
+        )
+        columns += [last.scalar_subquery().label(f"last{i}"), objected.scalar_subquery().label(f"objected{i}")]
+    row = db.session.execute(sa.select(*columns)).one()
+    out: dict[Week, Withheld | None] = {}
+    for i, week in enumerate(weeks):
+        last, objected, end = row._mapping[f"last{i}"], row._mapping[f"objected{i}"], week.bounds()[1]
+        if last is None:
+            out[week] = None
+            continue
+        last = last if last.tzinfo else last.replace(tzinfo=UTC)  # SQLite keeps no offset
+        # While the week runs, a later award may still come: its 公示 ends at the latest `days` after the week.
+        until = (end if now < end else last) + days
+        out[week] = Withheld(until if now < until else None, bool(objected)) if now < until or objected else None
+    return out

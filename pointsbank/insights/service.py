@@ -18,13 +18,14 @@ from pointsbank.insights.champions import (
     CHAMPIONS_LIMIT,
     TEAMS_LIMIT,
     Champion,
+    ChampionPage,
     TeamChampion,
     Withheld,
-    champion_count,
-    champion_rank,
+    champion_page,
     champions,
     team_champions,
     withheld,
+    withheld_weeks,
 )
 from pointsbank.insights.dashboard import TOP_ITEMS_LIMIT, dashboard, low_stock_count, top_items
 from pointsbank.insights.scope import (
@@ -68,8 +69,8 @@ __all__ = [
     "awards_csv",
     "board",
     "board_totals",
-    "champion_count",
-    "champion_rank",
+    "ChampionPage",
+    "champion_page",
     "champions",
     "community_for_coordinator",
     "todo",
@@ -92,4 +93,5 @@ __all__ = [
     "top_items",
     "week_of_day",
     "withheld",
+    "withheld_weeks",
 ]

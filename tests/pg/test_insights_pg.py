@@ -129,3 +129,20 @@ def test_insights_touch_one_community_and_week_through_an_index(make_community, 
             assert "ix_entry_community_created" in plan or "ix_account_community_id" in plan, (statement, plan)
             checked += 1
     assert checked >= 7  # champions, teams, board, totals, CSV, the dashboard's flows and active residents
+
+
+def test_a_champions_page_with_its_count_and_my_row_in_one_query_on_postgres(make_community, make_user, award_points):
+    community = make_community()
+    residents = [make_user(community=community, name=f"居民{i}") for i in range(23)]
+    for i, resident in enumerate(residents):
+        award_points(resident, 100 - i)  # 居民0 first, 居民22 last
+    week = insights.current_week()
+    last = insights.champion_page(community.id, week, residents[5].id, page=99, per_page=10, clamp=True)
+    assert [c.rank for c in last.residents] == [21, 22, 23] and last.total == 23
+    assert (last.mine.rank, last.mine.points) == (6, 95)
+    beyond = insights.champion_page(community.id, week, residents[0].id, page=4, per_page=10)
+    assert (beyond.residents, beyond.total, beyond.mine.rank) == ([], 23, 1)
+    outsider = insights.champion_page(community.id, week, make_user(community=community).id, page=4, per_page=10)
+    assert (outsider.residents, outsider.total, outsider.mine) == ([], 23, None)
+    nobody = insights.champion_page(make_community().id, week, residents[0].id, page=1, per_page=10, clamp=True)
+    assert (nobody.residents, nobody.total, nobody.mine) == ([], 0, None)

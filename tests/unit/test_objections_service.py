@@ -283,3 +283,28 @@ def test_a_photo_goes_through_the_report_upload_checks(world, app, make_photo, m
                 db.session.get(User, other.id), transfer_id, "x", io.BytesIO(b"not an image")
             )
         )
+
+
+def test_champions_are_withheld_during_publicity_and_while_an_objection_is_open(app, world, monkeypatch):
+    from pointsbank.insights import service as insights
+
+    community, a, b, resident, neighbour, rule = world(days=14)
+    run_in_unit(lambda: setattr(db.session.get(Community, community.id), "champions_after_publicity", True))
+    this_week = insights.current_week()
+    last_week = this_week.previous()
+    when = last_week.bounds()[0] + timedelta(days=1)
+    set_ledger_clock(monkeypatch, lambda: when)
+    old = award(rule, a, resident)
+    monkeypatch.undo()
+    award(rule, a, resident)
+    now = utcnow()
+    held = insights.withheld_weeks(community.id, [this_week, last_week], now)
+    assert held[this_week] == insights.Withheld(this_week.bounds()[1] + timedelta(days=14), False)
+    assert held[last_week] == insights.Withheld(when + timedelta(days=14), False)
+    later = when + timedelta(days=15)
+    assert insights.withheld_weeks(community.id, [last_week], later)[last_week] is None
+    objection = object_to(neighbour, old)
+    both = insights.withheld_weeks(community.id, [this_week, last_week], later)
+    assert both[last_week] == insights.Withheld(None, True) == insights.withheld(community.id, last_week, later)
+    decide(b, objection.id, "dismissed")
+    assert insights.withheld(community.id, last_week, later) is None

@@ -49,12 +49,10 @@ def champions(args: dict, community_id: int):
     community = insights.community_for_viewer(current_user, community_id)
     week = insights.pick_week(args.get("week"), args.get("day"))
     full = insights.is_coordinator_of(current_user, community.id)
-    offset = (args["page"] - 1) * args["per_page"]
-    ranked = insights.champions(community.id, week, limit=args["per_page"], offset=offset)
-    residents = [_champion(c, full) for c in ranked]
+    ranking = insights.champion_page(community.id, week, current_user.id, page=args["page"], per_page=args["per_page"])
+    residents = [_champion(c, full) for c in ranking.residents]
     teams = [vars(t) for t in insights.team_champions(community.id, week)]
-    mine = insights.champion_rank(community.id, week, current_user.id)
-    total = insights.champion_count(community.id, week)
+    mine, total = ranking.mine, ranking.total
     held = insights.withheld(community.id, week)
     if held is not None and not full:
         residents, teams, mine, total = [], [], None, 0

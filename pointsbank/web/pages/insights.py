@@ -110,13 +110,18 @@ def champions(community_id: int):
     coordinator = insights.is_coordinator_of(current_user, community.id)
     full = coordinator and not request.args.get("public")
     # With champions after 公示, residents see the week's champions once its awards have passed it.
-    held = insights.withheld(community.id, week)
-    shown = coordinator or held is None
     picked = request.args.get("week") or request.args.get("day")
-    last_week = [] if picked or insights.withheld(community.id, week.previous()) else None
-    pager = _page(insights.champion_count(community.id, week) if shown else 0)
-    residents = insights.champions(community.id, week, limit=PAGE_SIZE, offset=pager["offset"]) if shown else []
-    mine = insights.champion_rank(community.id, week, current_user.id) if shown else None
+    held_weeks = insights.withheld_weeks(community.id, [week] if picked else [week, week.previous()])
+    held = held_weeks[week]
+    shown = coordinator or held is None
+    last_week = [] if picked or held_weeks[week.previous()] else None
+    ranking = None
+    if shown:
+        page = request.args.get("page", 1, type=int) or 1
+        ranking = insights.champion_page(community.id, week, current_user.id, page=page, per_page=PAGE_SIZE, clamp=True)
+    pager = _page(ranking.total if ranking else 0)
+    residents = ranking.residents if ranking else []
+    mine = ranking.mine if ranking else None
     return render_template(
         "insights/champions.html",
         community=community,
