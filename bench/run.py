@@ -36,7 +36,7 @@ def options() -> argparse.Namespace:
     parser.add_argument("--main-scale", type=int, default=None, help="district for the load table (default: middle)")
     parser.add_argument("--seconds", type=float, default=1 if QUICK else 10, help="seconds per load")
     parser.add_argument("--workers", default="sync,gthread")
-    parser.add_argument("--codes", type=int, default=300 if QUICK else 3_000, help="pay codes, first redemption load")
+    parser.add_argument("--codes", type=int, default=300 if QUICK else 12_000, help="pay codes, first redemption load")
     parser.add_argument("--logins", type=int, default=4 if QUICK else LOGINS, help="residents logged in for reads")
     parser.add_argument("--pgbench-scale", type=int, default=1 if QUICK else 10)
     parser.add_argument("--repeat", type=int, default=2 if QUICK else 10, help="GETs per timed page")

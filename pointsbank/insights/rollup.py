@@ -105,7 +105,9 @@ def _roll_resident_days(community_id: int, days: list[date], until: date) -> Non
         if shift >= WINDOW
         else table.c.days.op("<<")(sa.literal(shift, sa.Integer)).op("&")(ALL_BITS)
     )
-    db.session.execute(sa.update(table).where(table.c.community_id == community_id).values(days=shifted))
+    mine = table.c.community_id == community_id
+    db.session.execute(sa.update(table).where(mine).values(days=shifted))
+    db.session.execute(sa.delete(table).where(mine, table.c.days == 0))  # idle for longer than the bits reach
     recent = days[-WINDOW:]
     # Each day's bit once per resident (max), summed: distinct powers of two, so the sum is their OR.
     bits = sum(

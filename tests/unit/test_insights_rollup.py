@@ -90,3 +90,16 @@ def test_the_job_rolls_every_community_and_the_dashboards_read_the_rollups(app, 
     assert figures["month"]["active_residents"] == (1 if figures["month"]["starts_at"] <= utcnow() else 0)
     run_in_unit(lambda: JOBS["rollups"].run(tomorrow))  # again: nothing more to roll
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CommunityDay)) == 1
+
+
+def test_residents_idle_longer_than_the_bits_reach_leave_no_row(app, make_community, make_user):
+    community = make_community()
+    resident = make_user(community=community)
+    run_in_unit(lambda: ledger.award(resident, 5, key=new_key("idle"), actor_id=None, memo="志愿"))
+    today = local_today()
+    run_in_unit(lambda: rollup.roll(community.id, today + timedelta(days=1)))
+    assert [row[2] for row in stored()[1]] == [1]  # active today, rolled up to tomorrow: bit 0
+    run_in_unit(lambda: rollup.roll(community.id, today + timedelta(days=rollup.WINDOW + 1)))
+    assert stored()[1] == [] and stored()[0] != []  # the bits are gone, the day's flows stay
+    later = utcnow() + timedelta(days=rollup.WINDOW + 1)
+    assert_same_as_live([community.id], later)
