@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from pointsbank.db import utcnow
 from pointsbank.extensions import db
 from pointsbank.insights import dashboard as d
-from pointsbank.insights import rollup
 from pointsbank.insights.weeks import Week, current_week
 from pointsbank.people.models import Community
 from pointsbank.stations.models import Item, Station
@@ -48,20 +47,17 @@ def trend_periods(weeks: list[Week]) -> dict[str, tuple[datetime, datetime]]:
 
 
 def dashboard_with_trend(community_id: int, now: datetime | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The coordinator dashboard and its eight-week trend, their points and residents read once for both."""
+    """The coordinator dashboard and its eight-week trend, their period figures read once for both."""
     now = now or utcnow()
     weeks = weeks_back(DEFAULT_WEEKS, now)
-    with rollup.shared(community_id, {**d.dashboard_periods(now), **trend_periods(weeks)}):
-        return d.dashboard(community_id, now), community_figures(community_id, weeks)
+    figures = d.period_figures(community_id, {**d.dashboard_periods(now), **trend_periods(weeks)})
+    return d.dashboard(community_id, now, figures), community_figures(community_id, weeks, figures)
 
 
-def community_figures(community_id: int, weeks: list[Week]) -> dict[str, Any]:
+def community_figures(community_id: int, weeks: list[Week], figures: dict | None = None) -> dict[str, Any]:
     """The whole period's figures and one row per week, from the coordinator dashboard's own queries."""
-    periods = trend_periods(weeks)
-    flows = rollup.points_flows(community_id, periods)
-    active = rollup.active_residents(community_id, periods)
-    held = d._activities(community_id, periods)
-    reports = d._reports(community_id, periods)
+    figures = figures or d.period_figures(community_id, trend_periods(weeks))
+    flows, active, held, reports = figures["flows"], figures["active"], figures["held"], figures["reports"]
 
     def row(name: str) -> dict[str, Any]:
         return {

@@ -9,9 +9,6 @@ at the time of posting, never earlier, so a finished day does not change after i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -31,7 +28,6 @@ CHUNK = 31  # days per flows query while rolling
 ROLLUP_LOCK = 7301
 
 Periods = dict[str, tuple[datetime, datetime]]
-_shared: ContextVar[tuple[dict, dict] | None] = ContextVar("pb_shared_figures", default=None)
 
 
 def local_day(moment: datetime) -> date:
@@ -172,41 +168,8 @@ def _split(community_id: int, periods: Periods) -> tuple[date, dict, dict] | Non
     return until, rolled, live
 
 
-@contextmanager
-def shared(community_id: int, periods: Periods) -> Iterator[None]:
-    """Within the block, points_flows and active_residents answer these periods of the community from one query
-    each (a page showing the dashboard and the trend reads today's entries once, not once per figure)."""
-    figures = {"flows": _points_flows(community_id, periods), "active": _active_residents(community_id, periods)}
-    by_bounds = {(community_id, bounds): name for name, bounds in periods.items()}
-    token = _shared.set((by_bounds, figures))
-    try:
-        yield
-    finally:
-        _shared.reset(token)
-
-
-def _from_shared(kind: str, community_id: int, periods: Periods) -> dict | None:
-    held = _shared.get()
-    if held is None:
-        return None
-    by_bounds, figures = held
-    names = {name: by_bounds.get((community_id, bounds)) for name, bounds in periods.items()}
-    if None in names.values():
-        return None
-    return {name: figures[kind][names[name]] for name in periods}
-
-
 def points_flows(community_id: int, periods: Periods) -> dict[str, dict[str, int]]:
     """Issued, spent, donated and expired points per period, as live_points_flows gives them."""
-    return _from_shared("flows", community_id, periods) or _points_flows(community_id, periods)
-
-
-def active_residents(community_id: int, periods: Periods) -> dict[str, int]:
-    """Residents whose points moved in each period, as live_active_residents gives them."""
-    return _from_shared("active", community_id, periods) or _active_residents(community_id, periods)
-
-
-def _points_flows(community_id: int, periods: Periods) -> dict[str, dict[str, int]]:
     split = _split(community_id, periods)
     if split is None:
         return live_points_flows(community_id, periods)
@@ -233,7 +196,8 @@ def _points_flows(community_id: int, periods: Periods) -> dict[str, dict[str, in
     return out
 
 
-def _active_residents(community_id: int, periods: Periods) -> dict[str, int]:
+def active_residents(community_id: int, periods: Periods) -> dict[str, int]:
+    """Residents whose points moved in each period, as live_active_residents gives them."""
     split = _split(community_id, periods)
     if split is None:
         return live_active_residents(community_id, periods)
