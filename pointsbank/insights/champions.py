@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 from pointsbank.activities.models import Team, TeamMember
 from pointsbank.db import utcnow
 from pointsbank.extensions import db
+from pointsbank.insights.flows import community_entries
 from pointsbank.insights.weeks import Week
 from pointsbank.ledger.models import Account, Entry, Transfer
 from pointsbank.objections.models import Objection
@@ -43,9 +44,15 @@ class TeamChampion:
     members: int
 
 
+def _awards_in(community_id: int, week: Week) -> list:
+    """Filters for the award entries residents of the community received in the week (Entry, Transfer, Account)."""
+    start, end = week.bounds()
+    residents = community_entries(community_id, start, end, ("resident",))
+    return [*residents, Transfer.kind.in_(AWARD_KINDS), Entry.amount > 0]
+
+
 def _earned(community_id: int, week: Week) -> sa.Subquery:
     """Per resident: points earned in the week from awards that were not reversed, and when the last one came."""
-    start, end = week.bounds()
     reversal = aliased(Transfer)
     return (
         sa.select(
@@ -57,16 +64,7 @@ def _earned(community_id: int, week: Week) -> sa.Subquery:
         .join(Transfer, Transfer.id == Entry.transfer_id)
         .join(Account, Account.id == Entry.account_id)
         .outerjoin(reversal, reversal.reverses_id == Transfer.id)
-        .where(
-            Entry.community_id == community_id,
-            Entry.created_at >= start,
-            Entry.created_at < end,
-            Account.community_id == community_id,  # equal to the entry's (verify checks it); lets the plan use it
-            Account.kind == "resident",
-            Transfer.kind.in_(AWARD_KINDS),
-            reversal.id.is_(None),
-            Entry.amount > 0,
-        )
+        .where(*_awards_in(community_id, week), reversal.id.is_(None))
         .group_by(Account.owner_user_id)
         .subquery("earned")
     )
@@ -180,18 +178,6 @@ def withheld_weeks(community_id: int, weeks: list[Week], now: datetime | None = 
     now = now or utcnow()
     days = timedelta(days=community.publicity_days)
 
-    def awards_in(week: Week) -> list:
-        start, end = week.bounds()
-        return [
-            Entry.community_id == community_id,
-            Entry.created_at >= start,
-            Entry.created_at < end,
-            Account.community_id == community_id,  # equal to the entry's (verify checks it); lets the plan use it
-            Account.kind == "resident",
-            Transfer.kind.in_(AWARD_KINDS),
-            Entry.amount > 0,
-        ]
-
     def award_entries() -> sa.Select:
         return (
             sa.select(Entry.created_at)
@@ -202,14 +188,14 @@ def withheld_weeks(community_id: int, weeks: list[Week], now: datetime | None = 
     columns = []
     for i, week in enumerate(weeks):
         # The week's last award: read backwards along the entries' (community, time) index until the first one.
-        last = award_entries().where(*awards_in(week)).order_by(Entry.created_at.desc()).limit(1)
+        last = award_entries().where(*_awards_in(community_id, week)).order_by(Entry.created_at.desc()).limit(1)
         # Objections still open on the week's awards: read from the few open objections, not from every award.
         objected = (
             sa.select(sa.func.count(Objection.id))
             .join(Entry, Entry.transfer_id == Objection.transfer_id)
             .join(Transfer, Transfer.id == Entry.transfer_id)
             .join(Account, Account.id == Entry.account_id)
-            .where(Objection.community_id == community_id, Objection.status == "open", *awards_in(week))
+            .where(Objection.community_id == community_id, Objection.status == "open", *_awards_in(community_id, week))
         )
         columns += [last.scalar_subquery().label(f"last{i}"), objected.scalar_subquery().label(f"objected{i}")]
     row = db.session.execute(sa.select(*columns)).one()
@@ -219,7 +205,6 @@ def withheld_weeks(community_id: int, weeks: list[Week], now: datetime | None = 
         if last is None:
             out[week] = None
             continue
-        last = last if last.tzinfo else last.replace(tzinfo=UTC)  # SQLite keeps no offset
         # While the week runs, a later award may still come: its 公示 ends at the latest `days` after the week.
         until = (end if now < end else last) + days
         out[week] = Withheld(until if now < until else None, bool(objected)) if now < until or objected else None

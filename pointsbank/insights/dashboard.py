@@ -175,7 +175,7 @@ def period_figures(community_id: int, periods: dict[str, tuple[datetime, datetim
 
 
 def dashboard(community_id: int, now: datetime | None = None, figures: dict | None = None) -> dict[str, Any]:
-    """This week's and this month's figures for one community (a fixed eight queries).
+    """This week's and this month's figures for one community (a fixed handful of queries, whatever its size).
 
     figures: period_figures already read for these periods (among others), as the dashboard page does.
     """

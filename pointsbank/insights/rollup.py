@@ -9,7 +9,7 @@ at the time of posting, never earlier, so a finished day does not change after i
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,7 +17,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from pointsbank.db import advisory_lock
 from pointsbank.extensions import db
-from pointsbank.insights.flows import FLOWS, _in, _sum_if, live_active_residents, live_points_flows
+from pointsbank.insights.flows import (
+    FLOWS,
+    _in,
+    _sum_if,
+    community_entries,
+    live_active_residents,
+    live_points_flows,
+    span,
+)
 from pointsbank.insights.models import CommunityDay, ResidentDays, RollupMark
 from pointsbank.insights.weeks import SHANGHAI, local_midnight
 from pointsbank.ledger.models import Account, Entry
@@ -26,6 +34,7 @@ WINDOW = 62  # days of bits per resident (a signed 64-bit integer holds them; 8 
 ALL_BITS = (1 << WINDOW) - 1
 CHUNK = 31  # days per flows query while rolling
 ROLLUP_LOCK = 7301
+RESIDENTS = ("resident",)
 
 Periods = dict[str, tuple[datetime, datetime]]
 
@@ -76,7 +85,7 @@ def _first_day(community_id: int) -> date | None:
     first = db.session.scalar(sa.select(sa.func.min(Entry.created_at)).where(Entry.community_id == community_id))
     if first is None:
         return None
-    return local_day(first if first.tzinfo else first.replace(tzinfo=UTC))  # SQLite keeps no offset
+    return local_day(first)
 
 
 def _roll_flows(community_id: int, days: list[date]) -> None:
@@ -113,7 +122,7 @@ def _roll_resident_days(community_id: int, days: list[date], until: date) -> Non
     moved = (
         sa.select(sa.literal(community_id), Entry.account_id, bits)
         .join(Account, Account.id == Entry.account_id)
-        .where(*_resident_entries(community_id, day_bounds(recent[0])[0], day_bounds(recent[-1])[1]))
+        .where(*community_entries(community_id, day_bounds(recent[0])[0], day_bounds(recent[-1])[1], RESIDENTS))
         .group_by(Entry.account_id)
     )
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
@@ -124,16 +133,6 @@ def _roll_resident_days(community_id: int, days: list[date], until: date) -> Non
             set_={"days": table.c.days.op("|")(insert.excluded.days)},
         )
     )
-
-
-def _resident_entries(community_id: int, start: datetime, end: datetime) -> list[Any]:
-    return [
-        Entry.community_id == community_id,
-        Entry.created_at >= start,
-        Entry.created_at < end,
-        Account.community_id == community_id,
-        Account.kind == "resident",
-    ]
 
 
 def _set_mark(community_id: int, until: date) -> None:
@@ -219,7 +218,7 @@ def active_residents(community_id: int, periods: Periods) -> dict[str, int]:
                 *(_flag(_in(Entry.created_at, live[name]) if name in live else None, name) for name in periods),
             )
             .join(Account, Account.id == Entry.account_id)
-            .where(*_resident_entries(community_id, min(b[0] for b in live.values()), max(b[1] for b in live.values())))
+            .where(*community_entries(community_id, *span(live), RESIDENTS))
         )
     both = sa.union_all(*parts).subquery("moved")
     per_resident = (
