@@ -52,11 +52,13 @@ def _refuse_unsafe_production(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     import pointsbank.models  # noqa: F401  (complete metadata)
     from pointsbank.db import install_sqlite_hooks
+    from pointsbank.pg import install_postgresql_hooks
     from pointsbank.web.hooks import select_locale, select_timezone
 
     db.init_app(app)
     with app.app_context():
         install_sqlite_hooks(db.engine)
+        install_postgresql_hooks(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True)
     login_manager.init_app(app)
     login_manager.login_view = "people.login"

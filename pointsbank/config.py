@@ -69,7 +69,7 @@ def load(instance_path: str) -> dict:
 
 
 def engine_options(url: str) -> dict:
-    """Engine options per backend: pool for PostgreSQL, busy timeout for SQLite."""
+    """Engine options: a pool for PostgreSQL (pinged after idle time: pointsbank.pg), a busy timeout for SQLite."""
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+    return {"pool_size": 10, "max_overflow": 20}

@@ -1,0 +1,63 @@
+"""PostgreSQL connections: prepared statements outlive each request's ROLLBACK; an idle dead connection is replaced."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from pointsbank.extensions import db
+from pointsbank.pg import Connection
+from tests.conftest import login_client
+
+
+def _server_prepared(like: str) -> int:
+    return db.session.scalar(
+        sa.text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE :like"), {"like": like}
+    )
+
+
+def test_the_session_query_is_prepared_once_and_kept_across_requests(pg_app, counter_setup):
+    s = counter_setup(points=50)
+    client = pg_app.test_client()
+    login_client(client, s.resident)
+    for _ in range(8):
+        assert client.get("/api/v1/accounts/me").status_code == 200
+    db.session.remove()
+    raw = db.session.connection().connection.dbapi_connection
+    assert isinstance(raw, Connection)
+    # One connection served every request (one thread): its session query is prepared on the server.
+    assert _server_prepared("%FROM user_session%") == 1
+    assert client.get("/api/v1/accounts/me").get_json()["balance"] == 50
+
+
+def test_a_rollback_still_undoes_the_transaction_and_clears_a_failed_one(pg_app, make_community):
+    community = make_community("回滚社区")
+    community_id = community.id
+    db.session.commit()
+    db.session.execute(sa.text("UPDATE community SET name = 'changed' WHERE id = :id"), {"id": community_id})
+    db.session.rollback()
+    assert db.session.scalar(sa.text("SELECT name FROM community WHERE id = :id"), {"id": community_id}) == "回滚社区"
+    with pytest.raises(sa.exc.DataError):
+        db.session.execute(sa.text("SELECT 1 / 0"))
+    db.session.rollback()
+    assert db.session.scalar(sa.text("SELECT 1")) == 1
+
+
+def test_a_connection_idle_past_the_ping_time_and_dead_is_replaced_at_checkout(pg_app, counter_setup):
+    s = counter_setup(points=50)
+    client = pg_app.test_client()
+    login_client(client, s.resident)
+    assert client.get("/api/v1/accounts/me").status_code == 200
+    db.session.remove()
+    pool = db.engine.pool
+    record = pool._pool.queue[0]  # the one idle connection the request returned
+    pid = record.dbapi_connection.info.backend_pid
+    record.info["pb_idle_since"] -= 60
+    admin = sa.create_engine(db.engine.url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        assert conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+    admin.dispose()
+    # The ping finds the dead connection, the pool opens another: the resident sees no error.
+    response = client.get("/api/v1/accounts/me")
+    assert response.status_code == 200 and response.get_json()["balance"] == 50
+    assert db.session.connection().connection.dbapi_connection.info.backend_pid != pid
