@@ -113,11 +113,23 @@ def _request_writes() -> bool:
     return has_request_context() and request.method not in SAFE_METHODS and not g.get("pb_unit_done")
 
 
+def read_without_transaction(session: Any) -> None:
+    """PostgreSQL: this request's reads run as single statements (no BEGIN and ROLLBACK round trips).
+
+    Under READ COMMITTED each statement sees its own snapshot inside a transaction too, so a read sees the same;
+    a unit of work still runs in a transaction of its own (see _may_continue).
+    """
+    if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def _may_continue(session: Any) -> bool:
-    """Whether a unit may carry on the transaction a read already began (never a deferred SQLite one)."""
+    """Whether a unit may carry on the transaction a read already began (never a deferred SQLite one, nor reads
+    that ran without a transaction)."""
+    connection = session.connection()
     if session.get_bind().dialect.name != "sqlite":
-        return True
-    return bool(session.connection().info.get("pb_immediate"))
+        return connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT"
+    return bool(connection.info.get("pb_immediate"))
 
 
 def _end_read(session: Any) -> None:
@@ -152,7 +164,8 @@ def unit_of_work(fn: Callable[..., T]) -> Callable[..., T]:
             return fn(*args, **kwargs)
         session = db.session()
         if session.in_transaction() and not _may_continue(session):
-            # A read (login, lookup) began a deferred SQLite transaction: end it, the unit begins IMMEDIATE.
+            # A read (login, lookup) began a deferred SQLite transaction, or read without one: end it, the unit
+            # begins its own (IMMEDIATE on SQLite).
             _end_read(session)
         token = _writing.set(True)
         try:

@@ -96,8 +96,15 @@ def register(app: Flask) -> None:
         for name in REQUEST_STATE:
             g.pop(name, None)
 
+    def _read_without_transaction() -> None:
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            from pointsbank.db import read_without_transaction
+            from pointsbank.extensions import db
+
+            read_without_transaction(db.session())
+
     # First of all before-request hooks: those registered earlier by blueprints may load the user.
-    app.before_request_funcs.setdefault(None, []).insert(0, _forget_request_state)
+    app.before_request_funcs.setdefault(None, [])[:0] = [_forget_request_state, _read_without_transaction]
 
     @app.before_request
     def _refuse_nul_characters() -> None:

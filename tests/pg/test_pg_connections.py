@@ -61,3 +61,54 @@ def test_a_connection_idle_past_the_ping_time_and_dead_is_replaced_at_checkout(p
     response = client.get("/api/v1/accounts/me")
     assert response.status_code == 200 and response.get_json()["balance"] == 50
     assert db.session.connection().connection.dbapi_connection.info.backend_pid != pid
+
+
+@pytest.fixture
+def commands(monkeypatch):
+    """The transaction commands (BEGIN, COMMIT, ROLLBACK) psycopg sends, in order."""
+    sent: list[bytes] = []
+    original = Connection._exec_command
+
+    def record(self, command, *args, **kwargs):
+        sent.append(command if isinstance(command, bytes) else command.as_bytes(self))
+        return original(self, command, *args, **kwargs)
+
+    monkeypatch.setattr(Connection, "_exec_command", record)
+    return sent
+
+
+def test_a_get_request_reads_without_begin_or_rollback(pg_app, counter_setup, commands):
+    s = counter_setup(points=50)
+    client = pg_app.test_client()
+    login_client(client, s.resident)
+    for url in ("/api/v1/accounts/me", "/ledger/"):
+        client.get(url)
+        db.session.remove()  # as the end of a request's own app context does (the test's outlives requests)
+        commands.clear()
+        assert client.get(url).status_code == 200
+        db.session.remove()
+        assert commands == [], (url, commands)
+
+
+def test_a_unit_in_a_get_request_still_writes_all_or_nothing(pg_app, make_community, commands):
+    from pointsbank.db import read_without_transaction, run_in_unit
+    from pointsbank.people.models import Community
+
+    community_id = make_community("只读社区").id
+    db.session.commit()
+    with pg_app.test_request_context("/ledger/", method="GET"):
+        read_without_transaction(db.session())
+        assert db.session.get(Community, community_id).name == "只读社区"
+
+        def rename_then_fail():
+            db.session.execute(sa.update(Community).where(Community.id == community_id).values(name="改名"))
+            db.session.execute(sa.text("SELECT 1 / 0"))
+
+        commands.clear()
+        with pytest.raises(sa.exc.DataError):
+            run_in_unit(rename_then_fail)
+        assert [c.split()[0] for c in commands] == [b"BEGIN", b"ROLLBACK"]
+        assert db.session.scalar(sa.select(Community.name).where(Community.id == community_id)) == "只读社区"
+        run_in_unit(lambda: db.session.execute(sa.update(Community).values(name="改名")))
+    db.session.remove()
+    assert db.session.scalar(sa.select(Community.name).where(Community.id == community_id)) == "改名"
