@@ -60,6 +60,18 @@ class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+# Execution option of a hot statement: PostgreSQL prepares it after a few runs (pointsbank.pg).
+PREPARE = "pb_prepare"
+
+
+def prepared(statement: Any) -> Any:
+    """A hot statement of fixed shape, prepared on PostgreSQL after a few runs: no planning per request.
+
+    Every other statement is planned on each run for its values (a generic plan for a time range can be far worse).
+    """
+    return statement.execution_options(**{PREPARE: True})
+
+
 def is_retryable(exc: BaseException) -> bool:
     """Serialization failures, deadlocks and a busy SQLite file are retried."""
     if not isinstance(exc, DBAPIError):

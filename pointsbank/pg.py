@@ -1,4 +1,4 @@
-"""PostgreSQL connections: prepared statements that outlive a request, and a ping only after idle time."""
+"""PostgreSQL connections: hot statements prepared for good, others planned per run, a ping only after idle time."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from typing import Any
 import psycopg
 import sqlalchemy as sa
 from psycopg.pq import TransactionStatus
+
+from pointsbank.db import PREPARE
 
 # A pooled connection idle longer than this is pinged before use (a busy one is not: the ping is a round trip).
 PING_AFTER_SECONDS = 10.0
@@ -31,9 +33,15 @@ class Connection(psycopg.Connection):
 
 
 def install_postgresql_hooks(engine: sa.Engine) -> None:
-    """Connections of the class above; a connection idle past PING_AFTER_SECONDS is pinged at checkout."""
+    """Connections of the class above; only statements marked db.prepared() are prepared; a connection idle past
+    PING_AFTER_SECONDS is pinged at checkout."""
     if engine.dialect.name != "postgresql" or engine.dialect.driver != "psycopg":
         return
+
+    @sa.event.listens_for(engine, "do_execute")
+    def _execute(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
+        cursor.execute(statement, parameters, prepare=None if context.execution_options.get(PREPARE) else False)
+        return True
 
     @sa.event.listens_for(engine, "do_connect")
     def _connect(_dialect: Any, _record: Any, cargs: tuple, cparams: dict) -> psycopg.Connection:

@@ -10,6 +10,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from pointsbank.db import prepared
 from pointsbank.extensions import db
 from pointsbank.ledger.accounts import AccountRef, _account_id
 from pointsbank.ledger.models import Entry, Transfer
@@ -140,7 +141,7 @@ def statement_page(
 def _lines_query() -> sa.Select:
     """The statement line columns with the later reversal (if any) joined on its unique index, built once."""
     later = aliased(Transfer)
-    return (
+    return prepared(
         sa.select(
             Entry.id,
             Entry.transfer_id,

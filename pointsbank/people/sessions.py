@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload
 
-from pointsbank.db import run_in_unit, utcnow
+from pointsbank.db import prepared, run_in_unit, utcnow
 from pointsbank.extensions import db
 from pointsbank.people.models import ApiToken, Community, Street, User, UserSession
 
@@ -99,7 +99,7 @@ def start(user: User, address: str | None = None) -> str:
 @functools.cache
 def _load_statement(names: tuple[str, ...]) -> sa.Select:
     """The session query of load with the features' user columns, built once (a request binds two values)."""
-    return (
+    return prepared(
         sa.select(UserSession, *(_USER_COLUMNS[n](UserSession.user_id).label(n) for n in names))
         .where(
             UserSession.secret_hash == sa.bindparam("secret_hash"),

@@ -11,7 +11,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
-from pointsbank.db import run_in_unit, utcnow
+from pointsbank.db import prepared, run_in_unit, utcnow
 from pointsbank.errors import Forbidden, Invalid, NotFound
 from pointsbank.extensions import db
 from pointsbank.people.models import TOKEN_SCOPES, ApiToken, User
@@ -54,7 +54,7 @@ def create_token(user: User, name: str, *, scope: str = "manage", days: int | No
 @functools.cache
 def _load_statement() -> sa.Select:
     """The token query of load, built once (a request only binds the hash and the time)."""
-    return (
+    return prepared(
         sa.select(ApiToken)
         .where(
             ApiToken.token_hash == sa.bindparam("token_hash"),

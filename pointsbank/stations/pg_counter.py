@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
+from pointsbank.db import prepared
 from pointsbank.extensions import db
 from pointsbank.ledger import service as ledger
 from pointsbank.ledger.models import Account
@@ -91,7 +92,7 @@ _ARGUMENTS = (
     ("p_tracked", "integer[]"), ("p_total", "integer"), ("p_key", "text"), ("p_request_hash", "text"),
     ("p_memo", "text"), ("p_from", "integer"), ("p_to", "integer"),
 )  # fmt: skip
-_CALL = sa.text(f"SELECT * FROM station_redeem({', '.join(f'CAST(:{n} AS {t})' for n, t in _ARGUMENTS)})")
+_CALL = prepared(sa.text(f"SELECT * FROM station_redeem({', '.join(f'CAST(:{n} AS {t})' for n, t in _ARGUMENTS)})"))
 
 
 def next_redemption_id() -> sa.ColumnElement:
@@ -120,7 +121,7 @@ def code_query(by_secret: bool, with_key: bool, one_statement: bool) -> sa.Selec
     )
     mine, theirs = sa.orm.aliased(Account), sa.orm.aliased(Account)
     parsed = codes.ParsedCode(codes.PAY, code, None) if by_secret else codes.ParsedCode(codes.PAY, None, code)
-    return (
+    return prepared(
         pay_code_query(parsed)
         .add_columns(replayed, next_redemption_id() if one_statement else sa.null(), mine, theirs)
         .outerjoin(mine, sa.and_(mine.owner_user_id == PayCode.resident_id, mine.kind == "resident"))

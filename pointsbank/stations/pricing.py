@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from pointsbank.db import advisory_lock
+from pointsbank.db import advisory_lock, prepared
 from pointsbank.errors import Invalid, NotFound, Refused
 from pointsbank.extensions import db
 from pointsbank.ledger import service as ledger
@@ -58,7 +58,7 @@ def normalise_lines(lines: Iterable[tuple[int, int]]) -> dict[int, int]:
 def price_lines(station: Station, lines: Iterable[tuple[int, int]]) -> list[PricedLine]:
     """Load the items of the lines in one query, in id order (the lock order); check station and state."""
     merged = normalise_lines(lines)
-    items = db.session.scalars(sa.select(Item).where(Item.id.in_(merged)).order_by(Item.id)).all()
+    items = db.session.scalars(prepared(sa.select(Item).where(Item.id.in_(merged)).order_by(Item.id))).all()
     if len(items) != len(merged):
         raise NotFound("item_not_found", _l("This item does not exist."))
     for item in items:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from pointsbank.db import PREPARE
 from pointsbank.errors import Forbidden, NotFound, Refused
 from pointsbank.extensions import db
 from pointsbank.people.auth import normalize_phone
@@ -35,7 +36,9 @@ def can_see_catalogue(user: User, station: Station) -> bool:
 
 def station_for_staff(user: User, station_id: int) -> Station:
     """The station if the user works it, with its community (receipts show its undo minutes); 404 otherwise."""
-    station = db.session.get(Station, station_id, options=[sa.orm.joinedload(Station.community)])
+    station = db.session.get(
+        Station, station_id, options=[sa.orm.joinedload(Station.community)], execution_options={PREPARE: True}
+    )
     if station is None or not can_operate(user, station):
         raise NotFound("station_not_found")
     return station

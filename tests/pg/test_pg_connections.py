@@ -30,6 +30,23 @@ def test_the_session_query_is_prepared_once_and_kept_across_requests(pg_app, cou
     assert client.get("/api/v1/accounts/me").get_json()["balance"] == 50
 
 
+def test_only_statements_marked_prepared_are_prepared(pg_app, make_community):
+    from pointsbank.db import prepared
+    from pointsbank.people.models import Community
+
+    community_id = make_community("预备社区").id
+    db.session.commit()
+    hot = prepared(sa.select(Community.name).where(Community.id == sa.bindparam("id")))
+    other = sa.select(Community.id).where(Community.name == sa.bindparam("name"))
+    for _ in range(8):
+        assert db.session.scalar(hot, {"id": community_id}) == "预备社区"
+        assert db.session.scalar(other, {"name": "预备社区"}) == community_id
+        db.session.rollback()
+    # A time range's generic plan can be far worse than one for its values: unmarked statements are planned per run.
+    assert _server_prepared("SELECT community.name %") == 1
+    assert _server_prepared("SELECT community.id %") == 0
+
+
 def test_a_rollback_still_undoes_the_transaction_and_clears_a_failed_one(pg_app, make_community):
     community = make_community("回滚社区")
     community_id = community.id
