@@ -40,6 +40,8 @@ def install_postgresql_hooks(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "do_execute")
     def _execute(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
+        if isinstance(cursor, psycopg.ServerCursor):
+            return False  # a streamed read (yield_per) runs once through its own DECLARE: nothing to prepare
         cursor.execute(statement, parameters, prepare=None if context.execution_options.get(PREPARE) else False)
         return True
 

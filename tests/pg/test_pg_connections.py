@@ -129,3 +129,14 @@ def test_a_unit_in_a_get_request_still_writes_all_or_nothing(pg_app, make_commun
         run_in_unit(lambda: db.session.execute(sa.update(Community).values(name="改名")))
     db.session.remove()
     assert db.session.scalar(sa.select(Community.name).where(Community.id == community_id)) == "改名"
+
+
+def test_a_streamed_read_runs_on_a_server_cursor(pg_app, make_community):
+    from pointsbank.people.models import Community
+
+    for n in range(3):
+        make_community(f"流式社区{n}")
+    db.session.commit()
+    query = sa.select(Community.name).order_by(Community.id)
+    rows = db.session.connection().execute(query, execution_options={"yield_per": 2}).scalars().all()
+    assert [r for r in rows if r.startswith("流式社区")] == ["流式社区0", "流式社区1", "流式社区2"]
